@@ -1,0 +1,1 @@
+"""The States Language: loading and validating definitions (no execution here)."""

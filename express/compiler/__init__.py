@@ -1,0 +1,1 @@
+"""Definitions compiled into ready callables, once; nothing in here awaits."""

@@ -1,0 +1,144 @@
+"""The JSONPath data flow of a state compiled into plain functions.
+
+input → InputPath → Parameters → (work) → ResultSelector → ResultPath → OutputPath
+
+Each step that is absent costs nothing: the compiler composes only the steps a state has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from express.errors import ErrorName, StatesError
+
+from ._frame import Frame, Getter
+from ._paths import PathError, ResultPathError, compile_path, compile_reference_setter
+from ._payload import compile_template, dumps_compact
+
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "Finisher",
+    "check_result_size",
+    "compile_finisher",
+    "compile_input",
+    "compile_output_path",
+    "payload_size",
+]
+
+#: AWS's payload quota: 256 KiB of UTF-8 per state input, output and task result.
+MAX_PAYLOAD_BYTES = 262_144
+
+_UNSET: Any = object()
+
+Finisher = Callable[[Any, Any, Frame], Any]
+"""``finish(raw_input, result, frame) -> state output``."""
+
+
+def payload_size(value: Any) -> int:
+    try:
+        return len(orjson.dumps(value))
+    except TypeError:
+        return len(dumps_compact(value).encode())
+
+
+def check_result_size(value: Any, who: str) -> None:
+    if payload_size(value) > MAX_PAYLOAD_BYTES:
+        raise StatesError(ErrorName.DATA_LIMIT_EXCEEDED, _limit_cause(who))
+
+
+def _limit_cause(who: str) -> str:
+    return (
+        f"The state/task '{who}' returned a result with a size exceeding the maximum "
+        "number of bytes service limit."
+    )
+
+
+def _path_getter(text: str) -> Getter:
+    getter = compile_path(text)
+
+    def get(d: Any, f: Frame) -> Any:
+        try:
+            return getter(d, f)
+        except PathError as exc:
+            raise StatesError(ErrorName.RUNTIME, f"Invalid path '{text}' : {exc.detail}") from None
+
+    return get
+
+
+def _empty(d: Any, f: Frame) -> Any:
+    return {}
+
+
+def compile_input(node: dict[str, Any], template_field: str | None) -> Getter | None:
+    """InputPath then the payload template (``Parameters``/``ItemSelector``), or None."""
+    in_path = _input_path(node)
+    template = None
+    if template_field is not None and template_field in node:
+        template = compile_template(node[template_field])
+    if template is None:
+        return in_path
+    if in_path is None:
+        return template
+    first, second = in_path, template
+    return lambda d, f: second(first(d, f), f)
+
+
+def _input_path(node: dict[str, Any]) -> Getter | None:
+    if "InputPath" not in node:
+        return None
+    text = node["InputPath"]
+    if text is None:
+        return _empty
+    if text == "$":
+        return None
+    return _path_getter(text)
+
+
+def compile_output_path(node: dict[str, Any]) -> Getter | None:
+    if "OutputPath" not in node:
+        return None
+    text = node["OutputPath"]
+    if text is None:
+        return _empty
+    if text == "$":
+        return None
+    return _path_getter(text)
+
+
+def compile_finisher(node: dict[str, Any], *, selector: bool) -> Finisher:
+    """ResultSelector, ResultPath and OutputPath composed into one function."""
+    select = compile_template(node["ResultSelector"]) if selector and "ResultSelector" in node else None
+    out = compile_output_path(node)
+    if "ResultPath" in node and node["ResultPath"] is None:
+        put: Callable[[Any, Any], Any] | None = lambda data, result: data  # noqa: E731
+    elif node.get("ResultPath", "$") == "$":
+        put = None
+    else:
+        text = node["ResultPath"]
+        setter = compile_reference_setter(text)
+
+        def put(data: Any, result: Any) -> Any:
+            try:
+                return setter(data, result)
+            except ResultPathError:
+                raise StatesError(
+                    ErrorName.RESULT_PATH_MATCH_FAILURE,
+                    f"Unable to apply ResultPath '{text}' to input '{dumps_compact(data)}'",
+                ) from None
+
+    if select is None and put is None and out is None:
+        return lambda raw, result, f: result
+    if select is None and out is None and put is not None:
+        p = put
+        return lambda raw, result, f: p(raw, result)
+
+    def finish(raw: Any, result: Any, f: Frame) -> Any:
+        if select is not None:
+            result = select(result, f)
+        data = result if put is None else put(raw, result)
+        return data if out is None else out(data, f)
+
+    return finish

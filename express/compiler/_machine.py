@@ -1,0 +1,320 @@
+"""Compiling a validated definition into a ``CompiledMachine``.
+
+The validated definition dict is the intermediate representation: the validator has
+checked every shape, so this module only turns fields into callables. (A separate tree
+of IR dataclasses would restate the same 8 state types and 60-odd fields a second time
+without checking anything more.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from express.errors import ErrorName, StatesError
+
+from ._choice import compile_rule
+from ._frame import Frame, Getter
+from ._io import (
+    MAX_PAYLOAD_BYTES,
+    compile_finisher,
+    compile_input,
+    compile_output_path,
+    payload_size,
+)
+from ._paths import PathError, compile_path
+from ._payload import compile_template, compile_value_expr
+from ._retry import compile_catchers, compile_retriers
+from ._states import (
+    CHOICE,
+    FAIL,
+    MAP,
+    PARALLEL,
+    PASS,
+    SUCCEED,
+    TASK,
+    WAIT,
+    Chain,
+    ChoiceState,
+    CompiledMachine,
+    FailState,
+    MapState,
+    ParallelState,
+    PassState,
+    State,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+
+__all__ = ["Resolver", "compile_machine"]
+
+Resolver = Callable[[str, dict[str, Any]], Any]
+"""``resolver(resource, task_node) -> binding`` supplied by whoever runs the machine."""
+
+
+def compile_machine(definition: dict[str, Any], resolver: Resolver) -> CompiledMachine:
+    chain = _compile_chain(definition, resolver)
+    timeout = definition.get("TimeoutSeconds")
+    return CompiledMachine(
+        chain=chain,
+        definition=definition,
+        timeout_seconds=float(timeout) if timeout is not None else None,
+    )
+
+
+def _compile_chain(scope: dict[str, Any], resolver: Resolver) -> Chain:
+    names = list(scope["States"])
+    index_of = {name: i for i, name in enumerate(names)}
+    states = tuple(
+        _compile_state(name, node, index_of, resolver) for name, node in scope["States"].items()
+    )
+    pure = all(not s.is_async for s in states)
+    return Chain(states=states, start=index_of[scope["StartAt"]], pure=pure)
+
+
+def _next(node: dict[str, Any], index_of: dict[str, int]) -> int:
+    target = node.get("Next")
+    return index_of[target] if target is not None else -1
+
+
+def _compile_state(
+    name: str, node: dict[str, Any], index_of: dict[str, int], resolver: Resolver
+) -> State:
+    kind = node["Type"]
+    nxt = _next(node, index_of)
+    assign = _compile_assign(node)
+    if kind == "Pass":
+        return PassState(name, PASS, nxt, node, assign, run=_compile_pass(name, node))
+    if kind == "Succeed":
+        return SucceedState(name, SUCCEED, -1, node, assign, run=_in_out(node))
+    if kind == "Fail":
+        return FailState(
+            name,
+            FAIL,
+            -1,
+            node,
+            None,
+            error=_fail_field(node, "Error"),
+            cause=_fail_field(node, "Cause"),
+        )
+    if kind == "Choice":
+        return _compile_choice(name, node, index_of, assign)
+    if kind == "Wait":
+        return _compile_wait(name, node, nxt, assign)
+    common: dict[str, Any] = {
+        "retriers": compile_retriers(node),
+        "catchers": compile_catchers(node, index_of),
+        "finish": compile_finisher(node, selector=True),
+    }
+    if kind == "Task":
+        timeout, timeout_path = _number_field(node, "TimeoutSeconds")
+        heartbeat, heartbeat_path = _number_field(node, "HeartbeatSeconds")
+        return TaskState(
+            name,
+            TASK,
+            nxt,
+            node,
+            assign,
+            prepare=compile_input(node, "Parameters"),
+            binding=resolver(node["Resource"], node),
+            timeout=timeout,
+            timeout_path=timeout_path,
+            heartbeat=heartbeat,
+            heartbeat_path=heartbeat_path,
+            **common,
+        )
+    if kind == "Parallel":
+        return ParallelState(
+            name,
+            PARALLEL,
+            nxt,
+            node,
+            assign,
+            prepare=compile_input(node, "Parameters"),
+            branches=tuple(_compile_chain(b, resolver) for b in node["Branches"]),
+            **common,
+        )
+    if kind == "Map":
+        return _compile_map(name, node, nxt, assign, resolver, common)
+    raise AssertionError(f"validated definition has unknown state type {kind!r}")
+
+
+def _compile_assign(node: dict[str, Any]) -> Any:
+    if "Assign" not in node:
+        return None
+    template = compile_template(node["Assign"])
+
+    def assign(state_input: Any, result: Any, f: Frame) -> dict[str, Any]:
+        data = result if node["Type"] in ("Task", "Map", "Parallel") else state_input
+        value: dict[str, Any] = template(data, f)
+        return value
+
+    return assign
+
+
+def _in_out(node: dict[str, Any]) -> Getter | None:
+    first = compile_input(node, None)
+    second = compile_output_path(node)
+    if first is None:
+        return second
+    if second is None:
+        return first
+    a, b = first, second
+    return lambda d, f: b(a(d, f), f)
+
+
+def _compile_pass(name: str, node: dict[str, Any]) -> Getter | None:
+    if "Result" in node:
+        result = node["Result"]
+        if payload_size(result) > MAX_PAYLOAD_BYTES:
+            return _too_large(name)
+        in_path = None
+        produce: Getter = lambda d, f: result  # noqa: E731
+    else:
+        in_path = None
+        produce_or_none = compile_input(node, "Parameters")
+        if produce_or_none is None:
+            produce = _same
+        else:
+            produce = produce_or_none
+    del in_path
+    finish = compile_finisher(node, selector=False)
+    if produce is _same and "ResultPath" not in node and "OutputPath" not in node:
+        return None
+
+    def run(d: Any, f: Frame) -> Any:
+        return finish(d, produce(d, f), f)
+
+    return run
+
+
+def _same(d: Any, f: Frame) -> Any:
+    return d
+
+
+def _too_large(name: str) -> Getter:
+    def run(d: Any, f: Frame) -> Any:
+        err = StatesError(
+            ErrorName.DATA_LIMIT_EXCEEDED,
+            f"The state/task '{name}' returned a result with a size exceeding the maximum "
+            "number of bytes service limit.",
+        )
+        err.located = True
+        err.terminal = True
+        raise err
+
+    return run
+
+
+def _fail_field(node: dict[str, Any], field: str) -> Getter | None:
+    if field in node:
+        value = node[field]
+        return lambda d, f: value
+    if field + "Path" in node:
+        text = node[field + "Path"]
+        getter = compile_value_expr(text)
+
+        def get(d: Any, f: Frame) -> Any:
+            try:
+                return getter(d, f)
+            except PathError as exc:
+                raise StatesError(
+                    ErrorName.RUNTIME, f"Invalid path '{text}' : {exc.detail}"
+                ) from None
+
+        return get
+    return None
+
+
+def _compile_choice(
+    name: str, node: dict[str, Any], index_of: dict[str, int], assign: Any
+) -> ChoiceState:
+    rules = tuple((compile_rule(rule), index_of[rule["Next"]]) for rule in node["Choices"])
+    rule_assign = tuple(
+        compile_template(rule["Assign"]) if "Assign" in rule else None for rule in node["Choices"]
+    )
+    default = node.get("Default")
+    return ChoiceState(
+        name,
+        CHOICE,
+        -1,
+        node,
+        assign,
+        input=compile_input(node, None),
+        rules=rules,
+        default=index_of[default] if default is not None else -1,
+        output=compile_output_path(node),
+        rule_assign=tuple(
+            (lambda t: (lambda i, r, f: t(i, f)))(t) if t is not None else None
+            for t in rule_assign
+        ),
+    )
+
+
+def _number_field(node: dict[str, Any], field: str) -> tuple[Any, str | None]:
+    """A ``Field`` / ``FieldPath`` pair: (constant or getter, path text or None)."""
+    if field in node:
+        return node[field], None
+    if field + "Path" in node:
+        text = node[field + "Path"]
+        return compile_path(text), text
+    return None, None
+
+
+def _compile_wait(name: str, node: dict[str, Any], nxt: int, assign: Any) -> WaitState:
+    seconds, seconds_path = _number_field(node, "Seconds")
+    ts_path = node.get("TimestampPath")
+    return WaitState(
+        name,
+        WAIT,
+        nxt,
+        node,
+        assign,
+        input=compile_input(node, None),
+        seconds=seconds,
+        seconds_path=seconds_path,
+        timestamp=node.get("Timestamp"),
+        timestamp_path=compile_path(ts_path) if ts_path is not None else None,
+        timestamp_path_text=ts_path,
+        output=compile_output_path(node),
+    )
+
+
+def _compile_map(
+    name: str,
+    node: dict[str, Any],
+    nxt: int,
+    assign: Any,
+    resolver: Resolver,
+    common: dict[str, Any],
+) -> MapState:
+    processor = node.get("ItemProcessor") or node["Iterator"]
+    config = processor.get("ProcessorConfig", {})
+    selector_node = node.get("ItemSelector", node.get("Parameters"))
+    items_path = node.get("ItemsPath", "$")
+    max_c, max_c_path = _number_field(node, "MaxConcurrency")
+    count, count_path = _number_field(node, "ToleratedFailureCount")
+    pct, pct_path = _number_field(node, "ToleratedFailurePercentage")
+    return MapState(
+        name,
+        MAP,
+        nxt,
+        node,
+        assign,
+        prepare=compile_input(node, None),
+        items=compile_path(items_path),
+        items_path=items_path,
+        selector=compile_template(selector_node) if selector_node is not None else None,
+        processor=_compile_chain(processor, resolver),
+        max_concurrency=max_c if max_c is not None else 0,
+        max_concurrency_path=max_c_path,
+        tolerated_count=count,
+        tolerated_count_path=count_path,
+        tolerated_percentage=pct,
+        tolerated_percentage_path=pct_path,
+        batcher=node.get("ItemBatcher"),
+        distributed=config.get("Mode") == "DISTRIBUTED",
+        label=node.get("Label"),
+        **common,
+    )

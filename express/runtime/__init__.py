@@ -1,0 +1,1 @@
+"""Executions: the interpreter loop, fan-out, the clock and the executor."""

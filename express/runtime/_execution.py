@@ -1,0 +1,164 @@
+"""The interpreter: one loop over state indices.
+
+Pass, Choice, Succeed and Fail are plain calls; only Task, Wait, Map and Parallel await.
+A chain made only of pure states runs inside ``run_chain`` without suspending, so an
+execution of such a machine completes within a single step of the event loop (with a
+periodic check of its deadline so that a runaway loop still times out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from express.compiler._states import (
+    CHOICE,
+    FAIL,
+    KIND_NAMES,
+    PASS,
+    SUCCEED,
+    WAIT,
+    Chain,
+    ChoiceState,
+    FailState,
+    PassState,
+    State,
+    SucceedState,
+    WaitState,
+)
+from express.compiler._paths import PathError
+from express.errors import ErrorName, StatesError
+
+from ._events import payload_details
+from ._frame import Frame
+from ._wait import wait_seconds
+
+__all__ = ["ExecutionTimedOut", "locate", "run_chain"]
+
+_ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
+_EXITED = tuple(f"{k}StateExited" for k in KIND_NAMES)
+#: How many transitions a chain makes between checks of the execution's deadline.
+_CHECK_EVERY = 1024
+
+
+class ExecutionTimedOut(Exception):
+    """The execution's deadline passed (5 minutes for Express, or TimeoutSeconds)."""
+
+
+def locate(err: StatesError, state: State, entered_id: int) -> StatesError:
+    """Give a state's own processing error AWS's prefix and decide if it can be caught."""
+    if not err.located:
+        detail = err.cause or ""
+        located = StatesError(
+            err.error,
+            f"An error occurred while executing the state '{state.name}' "
+            f"(entered at the event id #{entered_id}). {detail}",
+        )
+        located.located = True
+        located.terminal = err.error in ErrorName.UNCATCHABLE
+        return located
+    return err
+
+
+async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
+    """Run ``chain`` from its start with ``data``; return its output or raise StatesError."""
+    from ._fallible import run_fallible
+
+    states = chain.states
+    idx = chain.start
+    run = frame.run
+    clock = run.clock
+    transitions = 0
+    while True:
+        st = states[idx]
+        kind = st.kind
+        frame.state = st
+        frame.retry_count = 0
+        frame.entered_time = clock.time()
+        entered = frame.event(
+            _ENTERED[kind],
+            {"name": st.name, **payload_details("input", data)}
+            if run.events is not None
+            else None,
+        )
+        frame.entered_id = entered
+        try:
+            if kind == PASS:
+                assert isinstance(st, PassState)
+                out = data if st.run is None else st.run(data, frame)
+                nxt = st.next
+                if st.assign is not None:
+                    frame.variables.update(st.assign(data, out, frame))
+            elif kind == CHOICE:
+                assert isinstance(st, ChoiceState)
+                nxt, out = _choose(st, data, frame)
+            elif kind == SUCCEED:
+                assert isinstance(st, SucceedState)
+                out = data if st.run is None else st.run(data, frame)
+                nxt = -1
+            elif kind == FAIL:
+                assert isinstance(st, FailState)
+                raise _failure(st, data, frame)
+            elif kind == WAIT:
+                assert isinstance(st, WaitState)
+                out = await _wait(st, data, frame)
+                nxt = st.next
+            else:
+                nxt, out = await run_fallible(st, data, frame)
+        except StatesError as err:
+            raise locate(err, st, entered) from None
+        except PathError as exc:
+            # Compiled fields word their own path errors; this is the safety net.
+            raise locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered) from None
+        frame.event(
+            _EXITED[kind],
+            {"name": st.name, **payload_details("output", out)}
+            if run.events is not None
+            else None,
+        )
+        if nxt < 0:
+            return out
+        idx = nxt
+        data = out
+        transitions += 1
+        if transitions % _CHECK_EVERY == 0:
+            if clock.time() >= run.deadline:
+                raise ExecutionTimedOut
+            await asyncio.sleep(0)
+
+
+def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:
+    eff = data if st.input is None else st.input(data, frame)
+    for i, (predicate, target) in enumerate(st.rules):
+        if predicate(eff, frame):
+            out = eff if st.output is None else st.output(eff, frame)
+            assign = st.rule_assign[i] if st.rule_assign else None
+            if assign is not None:
+                frame.variables.update(assign(eff, out, frame))
+            return target, out
+    if st.default < 0:
+        raise StatesError(ErrorName.NO_CHOICE_MATCHED, "No Matches!")
+    out = eff if st.output is None else st.output(eff, frame)
+    if st.assign is not None:
+        frame.variables.update(st.assign(eff, out, frame))
+    return st.default, out
+
+
+def _failure(st: FailState, data: Any, frame: Frame) -> StatesError:
+    error = st.error(data, frame) if st.error is not None else None
+    cause = st.cause(data, frame) if st.cause is not None else None
+    err = StatesError(error, cause)
+    err.located = True
+    return err
+
+
+async def _wait(st: WaitState, data: Any, frame: Frame) -> Any:
+    eff = data if st.input is None else st.input(data, frame)
+    clock = frame.run.clock
+    seconds = wait_seconds(st, eff, frame, clock.time())
+    if seconds > 0:
+        await clock.sleep(seconds)
+    out = eff if st.output is None else st.output(eff, frame)
+    if st.assign is not None:
+        frame.variables.update(st.assign(eff, out, frame))
+    return out

@@ -1,0 +1,251 @@
+"""Parallel and Map: bounded fan-out by pulling, fail-fast, results in input order.
+
+A Map with MaxConcurrency k runs k workers that pull items from one iterator; a chain
+that never awaits runs its items one after the other with no task at all. Parallel
+branches that await run as tasks; the first failing branch cancels its siblings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterator
+from typing import Any
+
+from express.compiler._paths import PathError
+from express.compiler._payload import dumps_compact
+from express.compiler._states import Chain, MapState, ParallelState
+from express.errors import ErrorName, StatesError
+
+from ._execution import run_chain
+from ._frame import Frame
+
+__all__ = ["INLINE_MAP_LIMIT", "run_map", "run_parallel"]
+
+#: AWS runs at most 40 iterations of an inline Map at a time.
+INLINE_MAP_LIMIT = 40
+
+
+async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Run ``coros`` concurrently; on the first failure cancel the rest and re-raise."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for t in tasks:
+            t.cancel()
+        raise
+    failed = next((t for t in tasks if t.done() and t.exception() is not None), None)
+    if failed is not None:
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        exc = failed.exception()
+        assert exc is not None
+        raise exc
+    return [t.result() for t in tasks]
+
+
+async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
+    frame.event("ParallelStateStarted")
+    try:
+        if all(b.pure for b in st.branches):
+            results = [await run_chain(frame.child(), b, eff) for b in st.branches]
+        else:
+            results = await _fail_fast([run_chain(frame.child(), b, eff) for b in st.branches])
+    except StatesError:
+        frame.event("ParallelStateFailed")
+        raise
+    frame.event("ParallelStateSucceeded")
+    return results
+
+
+def _integer(st: MapState, value: Any, path: str | None, field: str, eff: Any, frame: Frame) -> Any:
+    """A ``Field``/``FieldPath`` value; ``...Path`` values are checked as AWS checks them."""
+    if path is None:
+        return value
+    try:
+        got = value(eff, frame)
+    except PathError as exc:
+        raise StatesError(ErrorName.RUNTIME, f"Invalid path '{path}' : {exc.detail}") from None
+    kind = "float" if field == "ToleratedFailurePercentage" else "integer"
+    number: Any = got
+    if isinstance(got, str):
+        try:
+            number = float(got) if kind == "float" else int(got)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, int | float) or (
+        kind == "integer" and isinstance(number, float) and not number.is_integer()
+    ):
+        shown = got if isinstance(got, str) else dumps_compact(got)
+        raise StatesError(
+            ErrorName.RUNTIME,
+            f'The {field}Path field refers to value "{shown}" which is not a valid {kind}: {path}',
+        )
+    return number
+
+
+def _items(st: MapState, eff: Any, frame: Frame) -> list[Any]:
+    try:
+        items = st.items(eff, frame) if st.items is not None else eff
+    except PathError as exc:
+        raise StatesError(
+            ErrorName.RUNTIME, f"Invalid path '{st.items_path}' : {exc.detail}"
+        ) from None
+    if isinstance(items, list):
+        return items
+    raise StatesError(
+        ErrorName.RUNTIME,
+        f"Map state input must be an array but was: {dumps_compact(items)}",
+    )
+
+
+def _batches(st: MapState, items: list[Any], eff: Any, frame: Frame) -> list[Any]:
+    spec = st.batcher
+    assert spec is not None
+    max_items = spec.get("MaxItemsPerBatch")
+    if "MaxItemsPerBatchPath" in spec:
+        from express.compiler._paths import compile_path
+
+        max_items = compile_path(spec["MaxItemsPerBatchPath"])(eff, frame)
+    max_bytes = spec.get("MaxInputBytesPerBatch")
+    if "MaxInputBytesPerBatchPath" in spec:
+        from express.compiler._paths import compile_path
+
+        max_bytes = compile_path(spec["MaxInputBytesPerBatchPath"])(eff, frame)
+    batch_input = spec.get("BatchInput")
+    out: list[Any] = []
+    current: list[Any] = []
+    size = 0
+    for item in items:
+        item_size = len(dumps_compact(item).encode())
+        full = (max_items and len(current) >= max_items) or (
+            max_bytes and current and size + item_size > max_bytes
+        )
+        if full:
+            out.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item_size
+    if current:
+        out.append(current)
+    return [
+        ({"BatchInput": batch_input, "Items": b} if batch_input is not None else {"Items": b})
+        for b in out
+    ]
+
+
+async def run_map(st: MapState, eff: Any, frame: Frame) -> list[Any]:
+    items = _items(st, eff, frame)
+    limit = _integer(st, st.max_concurrency, st.max_concurrency_path, "MaxConcurrency", eff, frame)
+    count = _integer(
+        st, st.tolerated_count, st.tolerated_count_path, "ToleratedFailureCount", eff, frame
+    )
+    pct = _integer(
+        st,
+        st.tolerated_percentage,
+        st.tolerated_percentage_path,
+        "ToleratedFailurePercentage",
+        eff,
+        frame,
+    )
+    if pct is not None and not 0 <= pct <= 100:
+        raise StatesError(ErrorName.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+    if count is not None and count < 0:
+        raise StatesError(ErrorName.RUNTIME, "ToleratedFailureCount cannot be negative.")
+    if st.batcher is not None:
+        items = _batches(st, items, eff, frame)
+    frame.event("MapStateStarted", {"length": len(items)} if frame.run.events is not None else None)
+    runner = _MapRun(st, eff, frame, items, count, pct)
+    try:
+        if st.distributed:
+            frame.event("MapRunStarted")
+            saved = frame.run.eid
+            try:
+                results = await runner.run(int(limit or 0))
+            finally:
+                # Child executions of a Map Run keep their own histories.
+                frame.run.eid = saved
+            frame.event("MapRunSucceeded")
+        else:
+            results = await runner.run(int(limit or 0))
+    except StatesError:
+        if st.distributed:
+            frame.event("MapRunFailed")
+        frame.event("MapStateFailed")
+        raise
+    frame.event("MapStateSucceeded")
+    return results
+
+
+class _MapRun:
+    __slots__ = ("count", "eff", "failures", "frame", "items", "pct", "results", "st")
+
+    def __init__(
+        self, st: MapState, eff: Any, frame: Frame, items: list[Any], count: Any, pct: Any
+    ) -> None:
+        self.st = st
+        self.eff = eff
+        self.frame = frame
+        self.items = items
+        self.count = count
+        self.pct = pct
+        self.failures = 0
+        self.results: list[Any] = [None] * len(items)
+
+    async def run(self, limit: int) -> list[Any]:
+        processor = self.st.processor
+        assert processor is not None
+        n = len(self.items)
+        if processor.pure or n <= 1:
+            for i in range(n):
+                await self._one(processor, i)
+            return self.results
+        width = min(limit or INLINE_MAP_LIMIT, INLINE_MAP_LIMIT, n)
+        indexes = iter(range(n))
+        await _fail_fast([self._worker(processor, indexes) for _ in range(width)])
+        return self.results
+
+    async def _worker(self, processor: Chain, indexes: Iterator[int]) -> None:
+        for i in indexes:
+            await self._one(processor, i)
+
+    async def _one(self, processor: Chain, i: int) -> None:
+        st, frame = self.st, self.frame
+        value = self.items[i]
+        child = frame.child((i, value, None))
+        child.state = frame.state
+        child.entered_time = frame.entered_time
+        child.last_event = frame.last_event
+        data = st.selector(self.eff, child) if st.selector is not None else value
+        recording = frame.run.events is not None
+        child.event(
+            "MapIterationStarted", {"index": i, "name": st.name} if recording else None
+        )
+        try:
+            self.results[i] = await run_chain(child, processor, data)
+        except StatesError as err:
+            child.event("MapIterationFailed", {"index": i, "name": st.name} if recording else None)
+            self._failed(err)
+            self.results[i] = None
+            return
+        except asyncio.CancelledError:
+            child.event("MapIterationAborted", {"index": i, "name": st.name} if recording else None)
+            raise
+        child.event("MapIterationSucceeded", {"index": i, "name": st.name} if recording else None)
+
+    def _failed(self, err: StatesError) -> None:
+        self.failures += 1
+        if err.terminal or (self.count is None and self.pct is None):
+            raise err
+        n = len(self.items)
+        over_count = self.count is not None and self.failures > self.count
+        over_pct = self.pct is not None and self.failures * 100.0 / n > self.pct
+        if over_count or over_pct:
+            exceeded = StatesError(
+                ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold was exceeded",
+            )
+            exceeded.located = True
+            raise exceeded

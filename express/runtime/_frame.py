@@ -1,0 +1,147 @@
+"""The state of one execution (``Run``) and of each scope running in it (``Frame``).
+
+A ``Run`` is shared by everything in the execution: the event counter, the clock, the
+recorded events. A ``Frame`` is one chain being run: the top level, a Parallel branch or
+a Map iteration; it carries that scope's variables and its part of the context object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from express.compiler._states import State
+
+from ._clock import Clock
+from ._events import HistoryEvent, iso_timestamp
+
+__all__ = ["Frame", "Run"]
+
+
+class Run:
+    __slots__ = (
+        "arn",
+        "clock",
+        "deadline",
+        "eid",
+        "events",
+        "input",
+        "name",
+        "role_arn",
+        "start_time",
+        "state_machine_arn",
+        "state_machine_name",
+        "_execution_ctx",
+    )
+
+    def __init__(
+        self,
+        *,
+        input: Any,  # noqa: A002
+        name: str,
+        arn: str,
+        state_machine_name: str,
+        state_machine_arn: str,
+        role_arn: str,
+        clock: Clock,
+        record: bool,
+        deadline: float,
+    ) -> None:
+        self.input = input
+        self.name = name
+        self.arn = arn
+        self.state_machine_name = state_machine_name
+        self.state_machine_arn = state_machine_arn
+        self.role_arn = role_arn
+        self.clock = clock
+        self.start_time = clock.time()
+        self.deadline = deadline
+        self.eid = 0
+        self.events: list[HistoryEvent] | None = [] if record else None
+        self._execution_ctx: dict[str, Any] | None = None
+
+    def record(self, event_type: str, details: dict[str, Any] | None, previous: int) -> None:
+        """Append event number ``self.eid`` (the caller has already counted it)."""
+        assert self.events is not None
+        self.events.append(
+            HistoryEvent(self.eid, previous, event_type, self.clock.time(), details)
+        )
+
+    def execution_context(self) -> dict[str, Any]:
+        ctx = self._execution_ctx
+        if ctx is None:
+            ctx = self._execution_ctx = {
+                "Execution": {
+                    "Id": self.arn,
+                    "Input": self.input,
+                    "StartTime": iso_timestamp(self.start_time),
+                    "Name": self.name,
+                    "RoleArn": self.role_arn,
+                    "RedriveCount": 0,
+                },
+                "StateMachine": {
+                    "Id": self.state_machine_arn,
+                    "Name": self.state_machine_name,
+                },
+            }
+        return ctx
+
+
+class Frame:
+    """One scope of an execution: implements the compiler's ``Frame`` protocol."""
+
+    __slots__ = (
+        "entered_id",
+        "entered_time",
+        "item",
+        "last_event",
+        "retry_count",
+        "run",
+        "state",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        run: Run,
+        variables: dict[str, Any],
+        item: tuple[int, Any, str | None] | None = None,
+    ) -> None:
+        self.run = run
+        self.variables = variables
+        self.item = item
+        self.state: State | None = None
+        self.entered_id = 0
+        self.entered_time = 0.0
+        self.retry_count = 0
+        self.last_event = 0
+
+    def child(self, item: tuple[int, Any, str | None] | None = None) -> Frame:
+        """A frame for a branch or an iteration: reads outer variables, writes its own."""
+        return Frame(self.run, dict(self.variables) if self.variables else {}, item)
+
+    def context(self) -> Any:
+        base = self.run.execution_context()
+        ctx: dict[str, Any] = dict(base)
+        state = self.state
+        if state is not None:
+            ctx["State"] = {
+                "EnteredTime": iso_timestamp(self.entered_time),
+                "Name": state.name,
+                "RetryCount": self.retry_count,
+            }
+        if self.item is not None:
+            index, value, key = self.item
+            item: dict[str, Any] = {"Index": index, "Value": value}
+            if key is not None:
+                item["Key"] = key
+            ctx["Map"] = {"Item": item}
+        return ctx
+
+    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
+        """Count (and record, when recording) one event; return its id."""
+        run = self.run
+        run.eid += 1
+        if run.events is not None:
+            run.record(event_type, details, self.last_event)
+        self.last_event = run.eid
+        return run.eid

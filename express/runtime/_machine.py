@@ -1,0 +1,174 @@
+"""``StateMachine``: a definition validated and compiled once, executed many times."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from express.asl._load import load_definition
+from express.asl._validate import validate
+from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
+from express.compiler._machine import compile_machine
+from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError
+from express.tasks.local import Resource, local_resolver
+
+from ._clock import Clock, RealClock, deadline
+from ._events import HistoryEvent, payload_details
+from ._execution import ExecutionTimedOut, run_chain
+from ._frame import Frame, Run
+
+__all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
+
+#: An Express execution runs for at most five minutes.
+EXPRESS_LIMIT_SECONDS = 300.0
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass(slots=True)
+class ExecutionResult:
+    """The outcome of one execution."""
+
+    status: str
+    """``SUCCEEDED``, ``FAILED``, ``TIMED_OUT`` or ``ABORTED``."""
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    events: list[HistoryEvent] | None = field(default=None, repr=False)
+    """The history, when the execution was asked to record it."""
+    name: str = ""
+    execution_arn: str = ""
+    start_time: float = 0.0
+    stop_time: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"status", "output"}`` or ``{"status", "error", "cause"}``, as the CLI prints."""
+        if self.status == "SUCCEEDED":
+            return {"status": self.status, "output": self.output}
+        return {"status": self.status, "error": self.error, "cause": self.cause}
+
+
+class StateMachine:
+    """A validated, compiled state machine.
+
+    ``resources`` maps a Task's ``Resource`` (or, for ``arn:aws:states:::lambda:invoke``,
+    the function name or ARN) to a callable, sync or async, taking the task input.
+    Raises ``DefinitionError`` listing every problem when the definition is invalid.
+    """
+
+    def __init__(
+        self,
+        definition: str | bytes | dict[str, Any],
+        resources: Mapping[str, Resource] | None = None,
+        *,
+        name: str = "StateMachine",
+        clock: Clock | None = None,
+        role_arn: str | None = None,
+    ) -> None:
+        data = load_definition(definition)
+        diagnostics = validate(data)
+        if any(d.severity == "ERROR" for d in diagnostics):
+            raise DefinitionError(diagnostics)
+        self.warnings: list[Diagnostic] = diagnostics
+        self.definition = data
+        self.name = name
+        self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+        self.role_arn = role_arn or f"arn:aws:iam::{ACCOUNT}:role/express-{name}"
+        self.clock: Clock = clock or RealClock()
+        self._compiled = compile_machine(data, local_resolver(resources))
+        timeout = self._compiled.timeout_seconds
+        self.timeout_seconds = min(timeout, EXPRESS_LIMIT_SECONDS) if timeout else (
+            EXPRESS_LIMIT_SECONDS
+        )
+
+    async def execute(
+        self,
+        input: Any = None,  # noqa: A002
+        *,
+        name: str | None = None,
+        record_events: bool = False,
+        clock: Clock | None = None,
+    ) -> ExecutionResult:
+        """Run one execution to its end and return its result (never raises for ASL errors)."""
+        if input is None:
+            input = {}  # noqa: A001
+        clock = clock or self.clock
+        exec_name = name or str(uuid.uuid4())
+        start = clock.time()
+        run = Run(
+            input=input,
+            name=exec_name,
+            arn=f"arn:aws:states:{REGION}:{ACCOUNT}:express:{self.name}:{exec_name}:"
+            f"{exec_name}",
+            state_machine_name=self.name,
+            state_machine_arn=self.arn,
+            role_arn=self.role_arn,
+            clock=clock,
+            record=record_events,
+            deadline=start + self.timeout_seconds,
+        )
+        frame = Frame(run, {})
+        recording = record_events
+        frame.event(
+            "ExecutionStarted",
+            {**payload_details("input", input), "roleArn": self.role_arn} if recording else None,
+        )
+        result = ExecutionResult("RUNNING", name=exec_name, execution_arn=run.arn, start_time=start)
+        chain = self._compiled.chain
+        try:
+            if payload_size(input) > MAX_PAYLOAD_BYTES:
+                raise StatesError(
+                    ErrorName.DATA_LIMIT_EXCEEDED,
+                    f"The execution input exceeds the limit of {MAX_PAYLOAD_BYTES} bytes.",
+                )
+            if chain.pure:
+                output = await run_chain(frame, chain, input)
+            else:
+                async with deadline(clock, run.deadline - clock.time()):
+                    output = await run_chain(frame, chain, input)
+            if payload_size(output) > MAX_PAYLOAD_BYTES:
+                raise StatesError(
+                    ErrorName.DATA_LIMIT_EXCEEDED,
+                    "The state/task 'Execution' returned a result with a size exceeding the "
+                    "maximum number of bytes service limit.",
+                )
+        except StatesError as err:
+            result.status = "FAILED"
+            result.error = err.error
+            result.cause = err.cause
+            frame.event(
+                "ExecutionFailed",
+                _error_details(err.error, err.cause) if recording else None,
+            )
+        except (ExecutionTimedOut, TimeoutError):
+            result.status = "TIMED_OUT"
+            result.error = ErrorName.TIMEOUT
+            result.cause = None
+            frame.event("ExecutionTimedOut", {"error": ErrorName.TIMEOUT} if recording else None)
+        except asyncio.CancelledError:
+            result.status = "ABORTED"
+            frame.event("ExecutionAborted", None)
+            result.events = run.events
+            result.stop_time = clock.time()
+            raise
+        else:
+            result.status = "SUCCEEDED"
+            result.output = output
+            frame.event(
+                "ExecutionSucceeded", payload_details("output", output) if recording else None
+            )
+        result.events = run.events
+        result.stop_time = clock.time()
+        return result
+
+
+def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if error is not None:
+        details["error"] = error
+    if cause is not None:
+        details["cause"] = cause
+    return details

@@ -1,0 +1,1 @@
+"""Task adapters: what a Task state's ``Resource`` is bound to."""

@@ -126,7 +126,7 @@ def compile_finisher(node: dict[str, Any], *, selector: bool) -> Finisher:
             except ResultPathError:
                 raise StatesError(
                     ErrorName.RESULT_PATH_MATCH_FAILURE,
-                    f"Unable to apply ResultPath '{text}' to input '{dumps_compact(data)}'",
+                    "Unable to apply ReferencePath " + text + " to input " + orjson.dumps(dumps_compact(data)).decode(),
                 ) from None
 
     if select is None and put is None and out is None:

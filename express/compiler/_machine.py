@@ -23,7 +23,7 @@ from ._io import (
     payload_size,
 )
 from ._paths import PathError, compile_path
-from ._payload import compile_template, compile_value_expr
+from ._payload import compile_template, compile_value_expr, dumps_compact
 from ._retry import compile_catchers, compile_retriers
 from ._states import (
     CHOICE,
@@ -218,9 +218,11 @@ def _fail_field(node: dict[str, Any], field: str) -> Getter | None:
         def get(d: Any, f: Frame) -> Any:
             try:
                 return getter(d, f)
-            except PathError as exc:
+            except PathError:
                 raise StatesError(
-                    ErrorName.RUNTIME, f"Invalid path '{text}' : {exc.detail}"
+                    ErrorName.RUNTIME,
+                    f"The JSONPath '{text}' specified for the field '{field}Path' could not be "
+                    f"found in the input '{dumps_compact(d)}'",
                 ) from None
 
         return get

@@ -107,13 +107,15 @@ def _catch_result_path(c: dict[str, Any]) -> Finisher:
         try:
             return setter(raw, err)
         except ResultPathError:
+            import orjson
+
             from express.errors import StatesError
 
             from ._payload import dumps_compact
 
             raise StatesError(
                 ErrorName.RESULT_PATH_MATCH_FAILURE,
-                f"Unable to apply ResultPath '{text}' to input '{dumps_compact(raw)}'",
+                "Unable to apply ReferencePath " + text + " to input " + orjson.dumps(dumps_compact(raw)).decode(),
             ) from None
 
     return put

@@ -37,6 +37,7 @@ __all__ = ["ExecutionTimedOut", "locate", "run_chain"]
 
 _ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
 _EXITED = tuple(f"{k}StateExited" for k in KIND_NAMES)
+_PREFIXED = frozenset({ErrorName.RUNTIME, ErrorName.QUERY_EVALUATION_ERROR})
 #: How many transitions a chain makes between checks of the execution's deadline.
 _CHECK_EVERY = 1024
 
@@ -46,8 +47,16 @@ class ExecutionTimedOut(Exception):
 
 
 def locate(err: StatesError, state: State, entered_id: int) -> StatesError:
-    """Give a state's own processing error AWS's prefix and decide if it can be caught."""
+    """Give a state's own processing error AWS's prefix and decide if it can be caught.
+
+    AWS prefixes only ``States.Runtime`` and ``States.QueryEvaluationError`` causes; other
+    errors raised by a state's processing keep their cause as it is.
+    """
     if not err.located:
+        if err.error not in _PREFIXED:
+            err.located = True
+            err.terminal = err.error in ErrorName.UNCATCHABLE
+            return err
         detail = err.cause or ""
         located = StatesError(
             err.error,
@@ -137,7 +146,12 @@ def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:
                 frame.variables.update(assign(eff, out, frame))
             return target, out
     if st.default < 0:
-        raise StatesError(ErrorName.NO_CHOICE_MATCHED, "No Matches!")
+        # The Developer Guide names States.NoChoiceMatched, but AWS is reported to fail
+        # with States.Runtime and this text (verified against us-east-1 by other engines).
+        raise StatesError(
+            ErrorName.RUNTIME,
+            "Failed to transition out of the state. The state does not point to a next state.",
+        )
     out = eff if st.output is None else st.output(eff, frame)
     if st.assign is not None:
         frame.variables.update(st.assign(eff, out, frame))

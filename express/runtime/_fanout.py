@@ -56,7 +56,7 @@ async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
     except StatesError:
         frame.event("ParallelStateFailed")
         raise
-    frame.event("ParallelStateSucceeded")
+    # AWS's recorded histories show no ParallelStateSucceeded event.
     return results
 
 
@@ -89,9 +89,11 @@ def _integer(st: MapState, value: Any, path: str | None, field: str, eff: Any, f
 def _items(st: MapState, eff: Any, frame: Frame) -> list[Any]:
     try:
         items = st.items(eff, frame) if st.items is not None else eff
-    except PathError as exc:
+    except PathError:
         raise StatesError(
-            ErrorName.RUNTIME, f"Invalid path '{st.items_path}' : {exc.detail}"
+            ErrorName.RUNTIME,
+            f"The JSONPath '{st.items_path}' specified for the field 'ItemsPath' could not be "
+            f"found in the input '{dumps_compact(eff)}'",
         ) from None
     if isinstance(items, list):
         return items
@@ -139,6 +141,9 @@ def _batches(st: MapState, items: list[Any], eff: Any, frame: Frame) -> list[Any
 async def run_map(st: MapState, eff: Any, frame: Frame) -> list[Any]:
     items = _items(st, eff, frame)
     limit = _integer(st, st.max_concurrency, st.max_concurrency_path, "MaxConcurrency", eff, frame)
+    if st.batcher is not None:
+        items = _batches(st, items, eff, frame)
+    frame.event("MapStateStarted", {"length": len(items)} if frame.run.events is not None else None)
     count = _integer(
         st, st.tolerated_count, st.tolerated_count_path, "ToleratedFailureCount", eff, frame
     )
@@ -154,9 +159,6 @@ async def run_map(st: MapState, eff: Any, frame: Frame) -> list[Any]:
         raise StatesError(ErrorName.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
     if count is not None and count < 0:
         raise StatesError(ErrorName.RUNTIME, "ToleratedFailureCount cannot be negative.")
-    if st.batcher is not None:
-        items = _batches(st, items, eff, frame)
-    frame.event("MapStateStarted", {"length": len(items)} if frame.run.events is not None else None)
     runner = _MapRun(st, eff, frame, items, count, pct)
     try:
         if st.distributed:

@@ -1,0 +1,7 @@
+"""``python -m express`` is the ``express`` command."""
+
+import sys
+
+from express.cli import main
+
+sys.exit(main())

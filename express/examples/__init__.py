@@ -1,0 +1,1 @@
+"""Example state machines shipped with express (``express/examples/*.asl.json``)."""

@@ -143,7 +143,7 @@ class Throttled(ExpressError):
 class ApiError(ExpressError):
     """An error of the Step Functions API, shaped ``{"__type": type, "message": message}``."""
 
-    def __init__(self, type: str, message: str, status: int = 400) -> None:  # noqa: A002
+    def __init__(self, type: str, message: str, status: int = 400) -> None:
         self.type = type
         self.message = message
         self.status = status

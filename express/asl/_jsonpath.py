@@ -113,7 +113,7 @@ def parse_path(text: str) -> ParsedPath:
 
 
 def _check_indefinite(text: str) -> None:
-    from jsonpath_ng.ext import parse as jp_parse
+    from jsonpath_ng.ext.parser import parse as jp_parse
 
     try:
         jp_parse(text)

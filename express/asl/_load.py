@@ -23,7 +23,9 @@ def load_definition(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
         try:
             text = orjson.dumps(source)
         except (TypeError, orjson.JSONEncodeError) as exc:
-            raise _error("INVALID_JSON_DESCRIPTION", f"definition is not JSON data: {exc}")
+            raise _error(
+                "INVALID_JSON_DESCRIPTION", f"definition is not JSON data: {exc}"
+            ) from None
         data: Any = source
     else:
         text = source.encode() if isinstance(source, str) else source
@@ -31,7 +33,9 @@ def load_definition(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
             try:
                 data = orjson.loads(text)
             except orjson.JSONDecodeError as exc:
-                raise _error("INVALID_JSON_DESCRIPTION", f"definition is not valid JSON: {exc}")
+                raise _error(
+                    "INVALID_JSON_DESCRIPTION", f"definition is not valid JSON: {exc}"
+                ) from None
     if len(text) > MAX_DEFINITION_BYTES:
         raise _error(
             "SCHEMA_VALIDATION_FAILED",

@@ -110,7 +110,9 @@ def compile_output_path(node: dict[str, Any]) -> Getter | None:
 
 def compile_finisher(node: dict[str, Any], *, selector: bool) -> Finisher:
     """ResultSelector, ResultPath and OutputPath composed into one function."""
-    select = compile_template(node["ResultSelector"]) if selector and "ResultSelector" in node else None
+    select = (
+        compile_template(node["ResultSelector"]) if selector and "ResultSelector" in node else None
+    )
     out = compile_output_path(node)
     if "ResultPath" in node and node["ResultPath"] is None:
         put: Callable[[Any, Any], Any] | None = lambda data, result: data  # noqa: E731
@@ -126,7 +128,10 @@ def compile_finisher(node: dict[str, Any], *, selector: bool) -> Finisher:
             except ResultPathError:
                 raise StatesError(
                     ErrorName.RESULT_PATH_MATCH_FAILURE,
-                    "Unable to apply ReferencePath " + text + " to input " + orjson.dumps(dumps_compact(data)).decode(),
+                    "Unable to apply ReferencePath "
+                    + text
+                    + " to input "
+                    + orjson.dumps(dumps_compact(data)).decode(),
                 ) from None
 
     if select is None and put is None and out is None:

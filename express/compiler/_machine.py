@@ -247,11 +247,14 @@ def _compile_choice(
         rules=rules,
         default=index_of[default] if default is not None else -1,
         output=compile_output_path(node),
-        rule_assign=tuple(
-            (lambda t: (lambda i, r, f: t(i, f)))(t) if t is not None else None
-            for t in rule_assign
-        ),
+        rule_assign=tuple(_rule_assigner(t) for t in rule_assign),
     )
+
+
+def _rule_assigner(template: Getter | None) -> Any:
+    if template is None:
+        return None
+    return lambda state_input, result, f: template(state_input, f)
 
 
 def _number_field(node: dict[str, Any], field: str) -> tuple[Any, str | None]:

@@ -104,7 +104,7 @@ def _definite(parsed: ParsedPath, segments: tuple[Segment, ...]) -> Getter:
         "        return walk(r, segments)\n"
     )
     namespace: dict[str, Any] = {"walk": walk, "segments": segments, "var_root": var_root}
-    exec(compile(src, f"<path {parsed.text}>", "exec"), namespace)  # noqa: S102
+    exec(compile(src, f"<path {parsed.text}>", "exec"), namespace)
     getter: Getter = namespace["getter"]
     return getter
 
@@ -114,7 +114,7 @@ def _identity(d: Any, f: Frame) -> Any:
 
 
 def _indefinite(parsed: ParsedPath) -> Getter:
-    from jsonpath_ng.ext import parse as jp_parse
+    from jsonpath_ng.ext.parser import parse as jp_parse
 
     expr = jp_parse("$" + parsed.tail)
     root = parsed.root

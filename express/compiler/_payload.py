@@ -36,7 +36,8 @@ def compile_value_expr(text: str) -> Getter:
     if looks_like_intrinsic(text):
         from .intrinsics import compile_intrinsic
 
-        return compile_intrinsic(text)
+        getter: Getter = compile_intrinsic(text)
+        return getter
     return compile_path(text)
 
 
@@ -108,6 +109,6 @@ def compile_template(template: Any) -> Getter:
         "        return explain(d, f)\n"
     )
     namespace = dict(gen.names, PathError=PathError, explain=explain)
-    exec(compile(src, "<payload template>", "exec"), namespace)  # noqa: S102
+    exec(compile(src, "<payload template>", "exec"), namespace)
     build: Getter = namespace["build"]
     return build

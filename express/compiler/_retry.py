@@ -115,7 +115,10 @@ def _catch_result_path(c: dict[str, Any]) -> Finisher:
 
             raise StatesError(
                 ErrorName.RESULT_PATH_MATCH_FAILURE,
-                "Unable to apply ReferencePath " + text + " to input " + orjson.dumps(dumps_compact(raw)).decode(),
+                "Unable to apply ReferencePath "
+                + text
+                + " to input "
+                + orjson.dumps(dumps_compact(raw)).decode(),
             ) from None
 
     return put

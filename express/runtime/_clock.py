@@ -11,7 +11,7 @@ import heapq
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 
 __all__ = ["Clock", "RealClock", "TimerHandle", "VirtualClock"]
@@ -117,10 +117,8 @@ class VirtualClock:
         self._heap.clear()
         if self._runner is not None and not self._runner.done():
             self._runner.cancel()
-            try:
+            with suppress(asyncio.CancelledError):
                 await self._runner
-            except asyncio.CancelledError:
-                pass
 
     def _jump(self, until: float) -> None:
         while self._heap and self._heap[0][0] <= until:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from express.compiler._paths import PathError
 from express.compiler._states import (
     CHOICE,
     FAIL,
@@ -26,7 +27,6 @@ from express.compiler._states import (
     SucceedState,
     WaitState,
 )
-from express.compiler._paths import PathError
 from express.errors import ErrorName, StatesError
 
 from ._events import payload_details
@@ -86,9 +86,7 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
         frame.entered_time = clock.time()
         entered = frame.event(
             _ENTERED[kind],
-            {"name": st.name, **payload_details("input", data)}
-            if run.events is not None
-            else None,
+            {"name": st.name, **payload_details("input", data)} if run.events is not None else None,
         )
         frame.entered_id = entered
         try:
@@ -121,9 +119,7 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
             raise locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered) from None
         frame.event(
             _EXITED[kind],
-            {"name": st.name, **payload_details("output", out)}
-            if run.events is not None
-            else None,
+            {"name": st.name, **payload_details("output", out)} if run.events is not None else None,
         )
         if nxt < 0:
             return out

@@ -82,7 +82,7 @@ class Executor:
     async def start_sync(
         self,
         machine: StateMachine,
-        input: Any = None,  # noqa: A002
+        input: Any = None,
         *,
         name: str | None = None,
         record_events: bool = False,
@@ -97,7 +97,7 @@ class Executor:
     async def start(
         self,
         machine: StateMachine,
-        input: Any = None,  # noqa: A002
+        input: Any = None,
         *,
         name: str | None = None,
         record_events: bool = False,
@@ -112,7 +112,7 @@ class Executor:
         return ExecutionHandle(name or "", task)
 
     async def _guarded(
-        self, machine: StateMachine, input: Any, name: str | None, record: bool  # noqa: A002
+        self, machine: StateMachine, input: Any, name: str | None, record: bool
     ) -> ExecutionResult:
         try:
             return await machine.execute(input, name=name, record_events=record)

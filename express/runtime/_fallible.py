@@ -56,23 +56,13 @@ async def run_fallible(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
             err = locate(raw, st, frame.entered_id)
             if err.terminal:
                 raise err from None
-        # Retry: the first retrier that matches decides.
-        for i, retrier in enumerate(st.retriers):
-            if matches(retrier.error_equals, err.error):
-                if attempts is None:
-                    attempts = [0] * len(st.retriers)
-                if attempts[i] < retrier.max_attempts:
-                    attempts[i] += 1
-                    frame.retry_count += 1
-                    delay = retrier.delay(attempts[i], random.random())
-                    if delay > 0:
-                        await frame.run.clock.sleep(delay)
-                    break
-                i = -1
-                break
-        else:
-            i = -1
-        if i >= 0:
+        if attempts is None:
+            attempts = [0] * len(st.retriers)
+        delay = _retry_delay(st, err, attempts)
+        if delay is not None:
+            frame.retry_count += 1
+            if delay > 0:
+                await frame.run.clock.sleep(delay)
             continue
         for catcher in st.catchers:
             if matches(catcher.error_equals, err.error):
@@ -85,6 +75,22 @@ async def run_fallible(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
                 out = catcher.result_path(data, error_output, frame)
                 return catcher.next, out
         raise err
+
+
+def _retry_delay(
+    st: TaskState | MapState | ParallelState, err: StatesError, attempts: list[int]
+) -> float | None:
+    """Seconds to wait before retrying, or None when no retrier applies (or it is spent).
+
+    The first retrier whose ErrorEquals matches decides; each keeps its own count.
+    """
+    for i, retrier in enumerate(st.retriers):
+        if matches(retrier.error_equals, err.error):
+            if attempts[i] >= retrier.max_attempts:
+                return None
+            attempts[i] += 1
+            return retrier.delay(attempts[i], random.random())
+    return None
 
 
 async def _run_task(st: TaskState, eff: Any, frame: Frame) -> Any:

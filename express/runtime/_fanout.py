@@ -29,7 +29,7 @@ async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     """Run ``coros`` concurrently; on the first failure cancel the rest and re-raise."""
     tasks = [asyncio.ensure_future(c) for c in coros]
     try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except asyncio.CancelledError:
         for t in tasks:
             t.cancel()
@@ -75,8 +75,10 @@ def _integer(st: MapState, value: Any, path: str | None, field: str, eff: Any, f
             number = float(got) if kind == "float" else int(got)
         except ValueError:
             number = None
-    if isinstance(number, bool) or not isinstance(number, int | float) or (
-        kind == "integer" and isinstance(number, float) and not number.is_integer()
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int | float)
+        or (kind == "integer" and isinstance(number, float) and not number.is_integer())
     ):
         shown = got if isinstance(got, str) else dumps_compact(got)
         raise StatesError(
@@ -156,7 +158,9 @@ async def run_map(st: MapState, eff: Any, frame: Frame) -> list[Any]:
         frame,
     )
     if pct is not None and not 0 <= pct <= 100:
-        raise StatesError(ErrorName.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+        raise StatesError(
+            ErrorName.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100."
+        )
     if count is not None and count < 0:
         raise StatesError(ErrorName.RUNTIME, "ToleratedFailureCount cannot be negative.")
     runner = _MapRun(st, eff, frame, items, count, pct)
@@ -222,9 +226,7 @@ class _MapRun:
         child.last_event = frame.last_event
         data = st.selector(self.eff, child) if st.selector is not None else value
         recording = frame.run.events is not None
-        child.event(
-            "MapIterationStarted", {"index": i, "name": st.name} if recording else None
-        )
+        child.event("MapIterationStarted", {"index": i, "name": st.name} if recording else None)
         try:
             self.results[i] = await run_chain(child, processor, data)
         except StatesError as err:

@@ -19,6 +19,7 @@ __all__ = ["Frame", "Run"]
 
 class Run:
     __slots__ = (
+        "_execution_ctx",
         "arn",
         "clock",
         "deadline",
@@ -30,13 +31,12 @@ class Run:
         "start_time",
         "state_machine_arn",
         "state_machine_name",
-        "_execution_ctx",
     )
 
     def __init__(
         self,
         *,
-        input: Any,  # noqa: A002
+        input: Any,
         name: str,
         arn: str,
         state_machine_name: str,
@@ -62,9 +62,7 @@ class Run:
     def record(self, event_type: str, details: dict[str, Any] | None, previous: int) -> None:
         """Append event number ``self.eid`` (the caller has already counted it)."""
         assert self.events is not None
-        self.events.append(
-            HistoryEvent(self.eid, previous, event_type, self.clock.time(), details)
-        )
+        self.events.append(HistoryEvent(self.eid, previous, event_type, self.clock.time(), details))
 
     def execution_context(self) -> dict[str, Any]:
         ctx = self._execution_ctx

@@ -80,13 +80,13 @@ class StateMachine:
         self.clock: Clock = clock or RealClock()
         self._compiled = compile_machine(data, local_resolver(resources))
         timeout = self._compiled.timeout_seconds
-        self.timeout_seconds = min(timeout, EXPRESS_LIMIT_SECONDS) if timeout else (
-            EXPRESS_LIMIT_SECONDS
+        self.timeout_seconds = (
+            min(timeout, EXPRESS_LIMIT_SECONDS) if timeout else (EXPRESS_LIMIT_SECONDS)
         )
 
     async def execute(
         self,
-        input: Any = None,  # noqa: A002
+        input: Any = None,
         *,
         name: str | None = None,
         record_events: bool = False,
@@ -94,15 +94,14 @@ class StateMachine:
     ) -> ExecutionResult:
         """Run one execution to its end and return its result (never raises for ASL errors)."""
         if input is None:
-            input = {}  # noqa: A001
+            input = {}
         clock = clock or self.clock
         exec_name = name or str(uuid.uuid4())
         start = clock.time()
         run = Run(
             input=input,
             name=exec_name,
-            arn=f"arn:aws:states:{REGION}:{ACCOUNT}:express:{self.name}:{exec_name}:"
-            f"{exec_name}",
+            arn=f"arn:aws:states:{REGION}:{ACCOUNT}:express:{self.name}:{exec_name}:{exec_name}",
             state_machine_name=self.name,
             state_machine_arn=self.arn,
             role_arn=self.role_arn,

@@ -16,9 +16,7 @@ from ._frame import Frame
 __all__ = ["parse_timestamp", "wait_seconds"]
 
 # AWS accepts RFC 3339 with an uppercase T and an explicit offset (Z or ±hh:mm).
-_TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$"
-)
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
 
 
 def parse_timestamp(text: Any) -> float | None:
@@ -51,8 +49,10 @@ def wait_seconds(st: WaitState, data: Any, frame: Frame, now: float) -> float:
             raise _runtime(
                 f"The SecondsPath parameter does not reference an input value: {st.seconds_path}"
             ) from None
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-            isinstance(value, float) and not value.is_integer()
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not value.is_integer())
         ):
             raise _runtime(
                 "The SecondsPath parameter cannot be parsed as a long value: "

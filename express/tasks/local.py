@@ -7,6 +7,7 @@ callable's return value; ``lambda:invoke`` wraps it in the Invoke API's response
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import re
@@ -123,8 +124,10 @@ class ResourceBinding:
         fn = _lookup(self._index, name)
         request_id = str(uuid.uuid4())
         if fn is None:
-            arn = name if name.startswith("arn:") else (
-                f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+            arn = (
+                name
+                if name.startswith("arn:")
+                else (f"arn:aws:lambda:us-east-1:000000000000:function:{name}")
             )
             raise TaskFailed(
                 "Lambda.ResourceNotFoundException",
@@ -134,10 +137,8 @@ class ResourceBinding:
         payload = params.get("Payload")
         if isinstance(payload, str):
             # The Invoke API takes the payload as JSON text.
-            try:
+            with contextlib.suppress(ValueError):
                 payload = json.loads(payload)
-            except ValueError:
-                pass
         result = await _call(fn, payload, compact=True)
         return {
             "ExecutedVersion": "$LATEST",

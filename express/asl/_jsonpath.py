@@ -13,9 +13,44 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["ParsedPath", "PathSyntaxError", "format_segments", "parse_path"]
+__all__ = [
+    "ParsedPath",
+    "PathSyntaxError",
+    "Slice",
+    "Step",
+    "Union",
+    "Wildcard",
+    "format_segments",
+    "parse_path",
+]
 
 Segment = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Wildcard:
+    """``[*]`` or ``.*``: every element of an array, every value of an object."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """``[start:stop:step]`` of an array."""
+
+    start: int | None
+    stop: int | None
+    step: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Union:
+    """``[0,2]`` or ``['a','b']``: several indexes or names."""
+
+    keys: tuple[Segment, ...]
+
+
+Step = Segment | Wildcard | Slice | Union
+_SLICE = re.compile(r"\[\s*(-?\d*)\s*:\s*(-?\d*)\s*(?::\s*(-?\d*)\s*)?\]")
+_UNION_ITEM = re.compile(r"""\s*(?:(-?\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*""")
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INDEX = re.compile(r"\[\s*(-?\d+)\s*\]")
@@ -39,6 +74,9 @@ class ParsedPath:
     """The text after the root, e.g. ``".a[0]"``; jsonpath-ng parses ``"$" + tail``."""
     length_call: bool = False
     """The path ends in Jayway's ``.length()`` function."""
+    steps: tuple[Step, ...] | None = None
+    """Every step of an indefinite path made of names, indexes, wildcards, slices and
+    unions; None when it needs the general engine (filters, ``..``)."""
 
     @property
     def definite(self) -> bool:
@@ -69,47 +107,72 @@ def parse_path(text: str) -> ParsedPath:
     if tail.endswith(".length()"):
         tail = tail[: -len(".length()")]
         length_call = True
-    segments: list[Segment] = []
-    definite = True
+    steps = _steps(tail, pos)
+    if steps is None or not all(isinstance(s, str | int) for s in steps):
+        _check_indefinite("$" + tail)
+        return ParsedPath(text, root, None, tail, length_call, steps)
+    segments = tuple(s for s in steps if isinstance(s, str | int))
+    return ParsedPath(text, root, segments, tail, length_call, steps)
+
+
+def _steps(tail: str, pos: int) -> tuple[Step, ...] | None:
+    """The steps of ``tail``, or None when it uses filters or ``..``."""
+    steps: list[Step] = []
     i = 0
     while i < len(tail):
         ch = tail[i]
         if tail.startswith("..", i):
-            definite = False
-            break
+            return None
         if ch == ".":
+            if tail.startswith(".*", i):
+                steps.append(Wildcard())
+                i += 2
+                continue
             m = _DOT_NAME.match(tail, i)
             if m is None:
-                if tail.startswith(".*", i):
-                    definite = False
-                    break
                 raise PathSyntaxError(f"unexpected character at position {pos + i + 1}")
-            name = m.group(1)
-            if name == "*":
-                definite = False
-                break
-            segments.append(name)
+            steps.append(m.group(1))
             i = m.end()
         elif ch == "[":
-            m = _INDEX.match(tail, i)
-            if m is not None:
-                segments.append(int(m.group(1)))
-                i = m.end()
-                continue
-            m = _QUOTED.match(tail, i)
-            if m is not None:
-                raw = m.group(1) if m.group(1) is not None else m.group(2)
-                segments.append(re.sub(r"\\(.)", r"\1", raw))
-                i = m.end()
-                continue
-            definite = False
-            break
+            step, end = _bracket(tail, i)
+            if step is None:
+                return None
+            steps.append(step)
+            i = end
         else:
             raise PathSyntaxError(f"unexpected character {ch!r} at position {pos + i + 1}")
-    if not definite:
-        _check_indefinite("$" + tail)
-        return ParsedPath(text, root, None, tail, length_call)
-    return ParsedPath(text, root, tuple(segments), tail, length_call)
+    return tuple(steps)
+
+
+def _unquote(raw: str) -> str:
+    return re.sub(r"\\(.)", r"\1", raw)
+
+
+def _bracket(tail: str, i: int) -> tuple[Step | None, int]:
+    if (m := _INDEX.match(tail, i)) is not None:
+        return int(m.group(1)), m.end()
+    if (m := _QUOTED.match(tail, i)) is not None:
+        return _unquote(m.group(1) if m.group(1) is not None else m.group(2)), m.end()
+    if tail.startswith("[*]", i):
+        return Wildcard(), i + 3
+    if (m := _SLICE.match(tail, i)) is not None:
+        start, stop, step = (int(g) if g else None for g in m.groups())
+        if step == 0:
+            raise PathSyntaxError("a slice step cannot be 0")
+        return Slice(start, stop, step), m.end()
+    end = tail.find("]", i)
+    if end > i and not tail.startswith("[?", i):
+        keys: list[Segment] = []
+        for part in tail[i + 1 : end].split(","):
+            um = _UNION_ITEM.fullmatch(part)
+            if um is None:
+                return None, i
+            if um.group(1) is not None:
+                keys.append(int(um.group(1)))
+            else:
+                keys.append(_unquote(um.group(2) if um.group(2) is not None else um.group(3)))
+        return Union(tuple(keys)), end + 1
+    return None, i
 
 
 def _check_indefinite(text: str) -> None:

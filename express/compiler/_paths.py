@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from express.asl._jsonpath import ParsedPath, Segment, format_segments, parse_path
+from express.asl._jsonpath import (
+    ParsedPath,
+    Segment,
+    Slice,
+    Step,
+    Union,
+    Wildcard,
+    format_segments,
+    parse_path,
+)
 
 from ._frame import Frame, Getter
 
@@ -53,7 +62,9 @@ def _root_expr(parsed: ParsedPath) -> str:
 def compile_path(text: str) -> Getter:
     """Compile a path to ``getter(data, frame)``. The text must already be valid."""
     parsed = parse_path(text)
-    if parsed.segments is None:
+    if parsed.segments is None and parsed.steps is not None:
+        getter = _stepwise(parsed, parsed.steps)
+    elif parsed.segments is None:
         getter = _indefinite(parsed)
     else:
         getter = _definite(parsed, parsed.segments)
@@ -111,6 +122,58 @@ def _definite(parsed: ParsedPath, segments: tuple[Segment, ...]) -> Getter:
 
 def _identity(d: Any, f: Frame) -> Any:
     return d
+
+
+def _apply(step: Step, nodes: list[Any]) -> list[Any]:
+    """One step of an indefinite path over every node matched so far (Jayway skips
+    nodes where the step does not apply instead of failing)."""
+    out: list[Any] = []
+    if isinstance(step, str):
+        for n in nodes:
+            if n.__class__ is dict and step in n:
+                out.append(n[step])
+    elif isinstance(step, int):
+        for n in nodes:
+            if n.__class__ is list and -len(n) <= step < len(n):
+                out.append(n[step])
+    elif isinstance(step, Wildcard):
+        for n in nodes:
+            if n.__class__ is list:
+                out.extend(n)
+            elif n.__class__ is dict:
+                out.extend(n.values())
+    elif isinstance(step, Slice):
+        s = slice(step.start, step.stop, step.step)
+        for n in nodes:
+            if n.__class__ is list:
+                out.extend(n[s])
+    else:
+        assert isinstance(step, Union)
+        for n in nodes:
+            for key in step.keys:
+                out.extend(_apply(key, [n]))
+    return out
+
+
+def _stepwise(parsed: ParsedPath, steps: tuple[Step, ...]) -> Getter:
+    """An indefinite path of simple steps: a list of every match, in document order."""
+    first = 0
+    while first < len(steps) and isinstance(steps[first], str | int):
+        first += 1
+    prefix = tuple(s for s in steps[:first] if isinstance(s, str | int))
+    rest = steps[first:]
+    root = _definite(ParsedPath(parsed.text, parsed.root, prefix, ""), prefix)
+
+    def getter(d: Any, f: Frame) -> Any:
+        try:
+            nodes = [root(d, f)]
+        except PathError:
+            return []
+        for step in rest:
+            nodes = _apply(step, nodes)
+        return nodes
+
+    return getter
 
 
 def _indefinite(parsed: ParsedPath) -> Getter:

@@ -15,7 +15,7 @@ import orjson
 from express.errors import ErrorName, StatesError
 
 from ._frame import Frame, Getter
-from ._paths import PathError, ResultPathError, compile_path, compile_reference_setter
+from ._paths import PathError, compile_path, compile_reference_setter
 from ._payload import compile_template, dumps_compact
 
 __all__ = [
@@ -109,41 +109,40 @@ def compile_output_path(node: dict[str, Any]) -> Getter | None:
 
 
 def compile_finisher(node: dict[str, Any], *, selector: bool) -> Finisher:
-    """ResultSelector, ResultPath and OutputPath composed into one function."""
+    """ResultSelector, ResultPath and OutputPath composed into one function.
+
+    Each combination gets its own closure so that absent steps cost nothing.
+    """
     select = (
         compile_template(node["ResultSelector"]) if selector and "ResultSelector" in node else None
     )
     out = compile_output_path(node)
-    if "ResultPath" in node and node["ResultPath"] is None:
-        put: Callable[[Any, Any], Any] | None = lambda data, result: data  # noqa: E731
-    elif node.get("ResultPath", "$") == "$":
+    text = node.get("ResultPath", "$")
+    if "ResultPath" in node and text is None:
+        put: Finisher | None = _keep_input
+    elif text == "$":
         put = None
     else:
-        text = node["ResultPath"]
-        setter = compile_reference_setter(text)
-
-        def put(data: Any, result: Any) -> Any:
-            try:
-                return setter(data, result)
-            except ResultPathError:
-                raise StatesError(
-                    ErrorName.RESULT_PATH_MATCH_FAILURE,
-                    "Unable to apply ReferencePath "
-                    + text
-                    + " to input "
-                    + orjson.dumps(dumps_compact(data)).decode(),
-                ) from None
-
-    if select is None and put is None and out is None:
-        return lambda raw, result, f: result
-    if select is None and out is None and put is not None:
+        put = compile_reference_setter(text)
+    if select is None:
+        if put is None:
+            return _result if out is None else (lambda raw, result, f: out(result, f))
+        if out is None:
+            return put
         p = put
-        return lambda raw, result, f: p(raw, result)
+        return lambda raw, result, f: out(p(raw, result, f), f)
 
     def finish(raw: Any, result: Any, f: Frame) -> Any:
-        if select is not None:
-            result = select(result, f)
-        data = result if put is None else put(raw, result)
+        result = select(result, f)
+        data = result if put is None else put(raw, result, f)
         return data if out is None else out(data, f)
 
     return finish
+
+
+def _keep_input(raw: Any, result: Any, f: Frame) -> Any:
+    return raw
+
+
+def _result(raw: Any, result: Any, f: Frame) -> Any:
+    return result

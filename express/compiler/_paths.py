@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from express.asl._jsonpath import (
     ParsedPath,
     Segment,
@@ -20,6 +22,7 @@ from express.asl._jsonpath import (
     format_segments,
     parse_path,
 )
+from express.errors import ErrorName, StatesError
 
 from ._frame import Frame, Getter
 
@@ -194,11 +197,23 @@ def _indefinite(parsed: ParsedPath) -> Getter:
     return getter
 
 
-Setter = Callable[[Any, Any], Any]
+Setter = Callable[..., Any]
+"""``setter(input, result, frame=None) -> new data`` (the frame is unused: the signature
+lets a setter serve directly as a state's finishing step)."""
 
 
-class ResultPathError(Exception):
+class ResultPathError(StatesError):
     """The result cannot be written into the input at this reference path."""
+
+    def __init__(self, path: str, data: Any) -> None:
+        try:
+            shown = orjson.dumps(orjson.dumps(data).decode()).decode()
+        except TypeError:
+            shown = repr(data)
+        super().__init__(
+            ErrorName.RESULT_PATH_MATCH_FAILURE,
+            f"Unable to apply ReferencePath {path} to input {shown}",
+        )
 
 
 def compile_reference_setter(text: str) -> Setter:
@@ -210,34 +225,61 @@ def compile_reference_setter(text: str) -> Setter:
     parsed = parse_path(text)
     segments = parsed.segments or ()
     if not segments:
-        return lambda data, result: result
+        return lambda data, result, f=None: result
 
     def put(node: Any, i: int, result: Any) -> Any:
         seg = segments[i]
         last = i == len(segments) - 1
         if isinstance(seg, int):
             if not isinstance(node, list) or not -len(node) <= seg < len(node):
-                raise ResultPathError(text)
+                raise ResultPathError(text, root)
             copy_list = list(node)
             copy_list[seg] = result if last else put(node[seg], i + 1, result)
             return copy_list
         if node is None and i > 0:
             node = {}
         if not isinstance(node, dict):
-            raise ResultPathError(text)
+            raise ResultPathError(text, root)
         copy = dict(node)
         copy[seg] = result if last else put(node.get(seg), i + 1, result)
         return copy
 
-    if len(segments) == 1 and isinstance(segments[0], str):
-        key = segments[0]
+    if all(isinstance(s, str) for s in segments):
+        return _generated_setter(text, segments)  # type: ignore[arg-type]
+    root: Any = None
 
-        def set_one(data: Any, result: Any) -> Any:
-            if data.__class__ is dict:
-                copy = data.copy()
-                copy[key] = result
-                return copy
-            raise ResultPathError(text)
+    def set_any(data: Any, result: Any, f: Any = None) -> Any:
+        nonlocal root
+        root = data
+        return put(data, 0, result)
 
-        return set_one
-    return lambda data, result: put(data, 0, result)
+    return set_any
+
+
+def _generated_setter(text: str, keys: tuple[str, ...]) -> Setter:
+    """Generated code for a ResultPath of property names: copy each dict on the way down.
+
+    A missing (or null) intermediate becomes a new object, as on AWS.
+    """
+    lines = [
+        "def setter(data, result, f=None):",
+        "    if data.__class__ is not dict:",
+        "        raise E(t, data)",
+    ]
+    lines.append("    n0 = data.copy()")
+    for i, key in enumerate(keys[:-1]):
+        lines += [
+            f"    c = n{i}.get({key!r})",
+            "    if c.__class__ is dict:",
+            f"        n{i + 1} = c.copy()",
+            "    elif c is None:",
+            f"        n{i + 1} = {{}}",
+            "    else:",
+            "        raise E(t, data)",
+            f"    n{i}[{key!r}] = n{i + 1}",
+        ]
+    lines += [f"    n{len(keys) - 1}[{keys[-1]!r}] = result", "    return n0"]
+    namespace: dict[str, Any] = {"E": ResultPathError, "t": text}
+    exec(compile("\n".join(lines), f"<ResultPath {text}>", "exec"), namespace)
+    setter: Setter = namespace["setter"]
+    return setter

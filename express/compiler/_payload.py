@@ -36,7 +36,8 @@ def compile_value_expr(text: str) -> Getter:
     if looks_like_intrinsic(text):
         from .intrinsics import compile_intrinsic
 
-        getter: Getter = compile_intrinsic(text)
+        # AWS accepts wrong arities at creation and fails the call when it runs.
+        getter: Getter = compile_intrinsic(text, check_args=False)
         return getter
     return compile_path(text)
 

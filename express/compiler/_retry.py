@@ -15,7 +15,7 @@ from typing import Any
 from express.errors import ErrorName
 
 from ._io import Finisher
-from ._paths import ResultPathError, compile_reference_setter
+from ._paths import compile_reference_setter
 
 __all__ = ["Catcher", "Retrier", "compile_catchers", "compile_retriers", "matches"]
 
@@ -101,24 +101,5 @@ def _catch_result_path(c: dict[str, Any]) -> Finisher:
     text = c.get("ResultPath", "$")
     if text == "$":
         return lambda raw, err, f: err
-    setter = compile_reference_setter(text)
-
-    def put(raw: Any, err: Any, f: Any) -> Any:
-        try:
-            return setter(raw, err)
-        except ResultPathError:
-            import orjson
-
-            from express.errors import StatesError
-
-            from ._payload import dumps_compact
-
-            raise StatesError(
-                ErrorName.RESULT_PATH_MATCH_FAILURE,
-                "Unable to apply ReferencePath "
-                + text
-                + " to input "
-                + orjson.dumps(dumps_compact(raw)).decode(),
-            ) from None
-
-    return put
+    setter: Finisher = compile_reference_setter(text)
+    return setter

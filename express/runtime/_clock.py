@@ -10,11 +10,11 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Protocol
 
-__all__ = ["Clock", "RealClock", "TimerHandle", "VirtualClock"]
+__all__ = ["Clock", "Deadline", "RealClock", "TimerHandle", "VirtualClock"]
 
 
 class TimerHandle(Protocol):
@@ -129,24 +129,35 @@ class VirtualClock:
         self._now = max(self._now, until)
 
 
-@asynccontextmanager
-async def deadline(clock: Clock, seconds: float) -> AsyncIterator[None]:
-    """Raise ``TimeoutError`` in the current task when ``seconds`` pass on ``clock``."""
-    task = asyncio.current_task()
-    assert task is not None
-    fired = False
+class Deadline:
+    """Raise ``TimeoutError`` in the current task when ``seconds`` pass on ``clock``.
 
-    def fire() -> None:
-        nonlocal fired
-        fired = True
-        task.cancel()
+    One timer handle, no extra task: ``with Deadline(clock, 5): await work()``. Used for
+    the execution's limit and for task TimeoutSeconds.
+    """
 
-    timer = clock.call_later(seconds, fire)
-    try:
-        yield
-    except asyncio.CancelledError:
-        if fired and task.uncancel() == 0:
+    __slots__ = ("_fired", "_task", "_timer")
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None, "Deadline needs a running task"
+        self._task = task
+        self._fired = False
+        self._timer = clock.call_later(seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()
+
+    def __enter__(self) -> Deadline:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: object,
+    ) -> None:
+        self._timer.cancel()
+        if exc_type is asyncio.CancelledError and self._fired and self._task.uncancel() == 0:
             raise TimeoutError from None
-        raise
-    finally:
-        timer.cancel()

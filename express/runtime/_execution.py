@@ -22,9 +22,7 @@ from express.compiler._states import (
     Chain,
     ChoiceState,
     FailState,
-    PassState,
     State,
-    SucceedState,
     WaitState,
 )
 from express.errors import ErrorName, StatesError
@@ -70,45 +68,51 @@ def locate(err: StatesError, state: State, entered_id: int) -> StatesError:
 
 
 async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
-    """Run ``chain`` from its start with ``data``; return its output or raise StatesError."""
+    """Run ``chain`` from its start with ``data``; return its output or raise StatesError.
+
+    This is the hot loop: event ids are counted inline and events are only built when the
+    execution records them; the clock is read only when something can observe the time.
+    """
     from ._fallible import run_fallible
 
     states = chain.states
     idx = chain.start
     run = frame.run
     clock = run.clock
-    transitions = 0
+    recording = run.events is not None
+    timed = run.timed
+    countdown = _CHECK_EVERY
     while True:
         st = states[idx]
         kind = st.kind
         frame.state = st
-        frame.retry_count = 0
-        frame.entered_time = clock.time()
-        entered = frame.event(
-            _ENTERED[kind],
-            {"name": st.name, **payload_details("input", data)} if run.events is not None else None,
-        )
+        if timed:
+            frame.entered_time = clock.time()
+        if recording:
+            entered = frame.event(
+                _ENTERED[kind], {"name": st.name, **payload_details("input", data)}
+            )
+        else:
+            run.eid += 1
+            entered = run.eid
         frame.entered_id = entered
         try:
             if kind == PASS:
-                assert isinstance(st, PassState)
-                out = data if st.run is None else st.run(data, frame)
+                step = st.run  # type: ignore[attr-defined]
+                out = data if step is None else step(data, frame)
                 nxt = st.next
                 if st.assign is not None:
                     frame.variables.update(st.assign(data, out, frame))
             elif kind == CHOICE:
-                assert isinstance(st, ChoiceState)
-                nxt, out = _choose(st, data, frame)
+                nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
             elif kind == SUCCEED:
-                assert isinstance(st, SucceedState)
-                out = data if st.run is None else st.run(data, frame)
+                step = st.run  # type: ignore[attr-defined]
+                out = data if step is None else step(data, frame)
                 nxt = -1
             elif kind == FAIL:
-                assert isinstance(st, FailState)
-                raise _failure(st, data, frame)
+                raise _failure(st, data, frame)  # type: ignore[arg-type]
             elif kind == WAIT:
-                assert isinstance(st, WaitState)
-                out = await _wait(st, data, frame)
+                out = await _wait(st, data, frame)  # type: ignore[arg-type]
                 nxt = st.next
             else:
                 nxt, out = await run_fallible(st, data, frame)
@@ -117,16 +121,17 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
         except PathError as exc:
             # Compiled fields word their own path errors; this is the safety net.
             raise locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered) from None
-        frame.event(
-            _EXITED[kind],
-            {"name": st.name, **payload_details("output", out)} if run.events is not None else None,
-        )
+        if recording:
+            frame.event(_EXITED[kind], {"name": st.name, **payload_details("output", out)})
+        else:
+            run.eid += 1
         if nxt < 0:
             return out
         idx = nxt
         data = out
-        transitions += 1
-        if transitions % _CHECK_EVERY == 0:
+        countdown -= 1
+        if not countdown:
+            countdown = _CHECK_EVERY
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             await asyncio.sleep(0)
@@ -136,7 +141,11 @@ def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:
     eff = data if st.input is None else st.input(data, frame)
     for i, (predicate, target) in enumerate(st.rules):
         if predicate(eff, frame):
-            out = eff if st.output is None else st.output(eff, frame)
+            if st.rule_output:  # JSONata: the rule's own Output, else the input
+                step = st.rule_output[i]
+                out = eff if step is None else step(eff, frame)
+            else:
+                out = eff if st.output is None else st.output(eff, frame)
             assign = st.rule_assign[i] if st.rule_assign else None
             if assign is not None:
                 frame.variables.update(assign(eff, out, frame))

@@ -7,9 +7,7 @@ to the catchers). A retry does not re-enter the state: AWS emits no new StateEnt
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import Awaitable
 from typing import Any
 
 from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
@@ -20,35 +18,38 @@ from express.compiler._states import MAP, PARALLEL, MapState, ParallelState, Sta
 from express.errors import ErrorName, StatesError
 from express.tasks._base import TaskCall
 
-from ._clock import Clock
+from ._clock import Deadline
 from ._events import payload_details
 from ._execution import locate
+from ._fanout import run_map, run_parallel
 from ._frame import Frame
 
 __all__ = ["run_fallible"]
 
 
 async def run_fallible(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
-    assert isinstance(st, TaskState | MapState | ParallelState)
     attempts: list[int] | None = None
+    frame.retry_count = 0
+    try:
+        return await _attempts(st, data, frame, attempts)  # type: ignore[arg-type]
+    finally:
+        frame.retry_count = 0
+
+
+async def _attempts(
+    st: TaskState | MapState | ParallelState, data: Any, frame: Frame, attempts: list[int] | None
+) -> tuple[int, Any]:
     while True:
         try:
             eff = data if st.prepare is None else st.prepare(data, frame)
-            if st.kind == MAP:
-                from ._fanout import run_map
-
-                assert isinstance(st, MapState)
-                result = await run_map(st, eff, frame)
-            elif st.kind == PARALLEL:
-                from ._fanout import run_parallel
-
-                assert isinstance(st, ParallelState)
-                result = await run_parallel(st, eff, frame)
+            kind = st.kind
+            if kind == MAP:
+                result = await run_map(st, eff, frame)  # type: ignore[arg-type]
+            elif kind == PARALLEL:
+                result = await run_parallel(st, eff, frame)  # type: ignore[arg-type]
             else:
-                assert isinstance(st, TaskState)
-                result = await _run_task(st, eff, frame)
-            assert st.finish is not None
-            out = st.finish(data, result, frame)
+                result = await _run_task(st, eff, frame, data)  # type: ignore[arg-type]
+            out = st.finish(data, result, frame)  # type: ignore[misc]
             if st.assign is not None:
                 frame.variables.update(st.assign(data, result, frame))
             return st.next, out
@@ -73,6 +74,8 @@ async def run_fallible(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
                 error_output["Cause"] = err.cause if err.cause is not None else ""
                 assert catcher.result_path is not None
                 out = catcher.result_path(data, error_output, frame)
+                if catcher.assign is not None:  # into this state's scope, not the inner one
+                    frame.variables.update(catcher.assign(data, error_output, frame))
                 return catcher.next, out
         raise err
 
@@ -93,7 +96,7 @@ def _retry_delay(
     return None
 
 
-async def _run_task(st: TaskState, eff: Any, frame: Frame) -> Any:
+async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> Any:
     binding = st.binding
     lam = binding.lambda_events
     recording = frame.run.events is not None
@@ -116,15 +119,18 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame) -> Any:
         frame.event("LambdaFunctionStarted" if lam else "TaskStarted", None)
     else:
         frame.run.eid += 2
-    timeout = _seconds(st, frame, eff)
+    # JSONPath reads TimeoutSecondsPath in the effective input, JSONata the state input.
+    timeout = _seconds(st, frame, data if st.jsonata else eff)
     call = TaskCall(st.name, binding.resource, frame.context)
     try:
-        if binding.call_sync is not None and timeout is None:
+        if binding.call_sync is not None:
+            # A plain function returns before any timer could fire.
             result = binding.call_sync(eff, call)
         elif timeout is None:
             result = await binding.invoke(eff, call)
         else:
-            result = await _with_timeout(frame.run.clock, binding.invoke(eff, call), timeout)
+            with Deadline(frame.run.clock, timeout):
+                result = await binding.invoke(eff, call)
     except TimeoutError:
         frame.event("LambdaFunctionTimedOut" if lam else "TaskTimedOut", None)
         err = StatesError(ErrorName.TIMEOUT, None)
@@ -185,25 +191,3 @@ def _seconds(st: TaskState, frame: Frame, eff: Any) -> float | None:
         assert isinstance(st.timeout, int | float)
         return float(st.timeout)
     return None
-
-
-async def _with_timeout(clock: Clock, work: Awaitable[Any], seconds: float) -> Any:
-    task = asyncio.ensure_future(work)
-    expired: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def expire() -> None:
-        if not expired.done():
-            expired.set_result(None)
-
-    timer = clock.call_later(seconds, expire)
-    try:
-        await asyncio.wait((task, expired), return_when=asyncio.FIRST_COMPLETED)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    finally:
-        timer.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    raise TimeoutError

@@ -31,6 +31,7 @@ class Run:
         "start_time",
         "state_machine_arn",
         "state_machine_name",
+        "timed",
     )
 
     def __init__(
@@ -45,6 +46,7 @@ class Run:
         clock: Clock,
         record: bool,
         deadline: float,
+        timed: bool = True,
     ) -> None:
         self.input = input
         self.name = name
@@ -56,6 +58,8 @@ class Run:
         self.start_time = clock.time()
         self.deadline = deadline
         self.eid = 0
+        #: Read the clock on every state entry (only when something can observe the time).
+        self.timed = timed or record
         self.events: list[HistoryEvent] | None = [] if record else None
         self._execution_ctx: dict[str, Any] | None = None
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from express.asl._load import load_definition
 from express.asl._validate import validate
 from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
@@ -15,7 +17,7 @@ from express.compiler._machine import compile_machine
 from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError
 from express.tasks.local import Resource, local_resolver
 
-from ._clock import Clock, RealClock, deadline
+from ._clock import Clock, Deadline, RealClock
 from ._events import HistoryEvent, payload_details
 from ._execution import ExecutionTimedOut, run_chain
 from ._frame import Frame, Run
@@ -79,6 +81,10 @@ class StateMachine:
         self.role_arn = role_arn or f"arn:aws:iam::{ACCOUNT}:role/express-{name}"
         self.clock: Clock = clock or RealClock()
         self._compiled = compile_machine(data, local_resolver(resources))
+        text = orjson.dumps(data)
+        # State entry times are only observable through the context object (and by
+        # resources, which may read it): skip the clock read per state otherwise.
+        self._timed = b"$$" in text or b"$states" in text or b'"Type":"Task"' in text
         timeout = self._compiled.timeout_seconds
         self.timeout_seconds = (
             min(timeout, EXPRESS_LIMIT_SECONDS) if timeout else (EXPRESS_LIMIT_SECONDS)
@@ -108,6 +114,7 @@ class StateMachine:
             clock=clock,
             record=record_events,
             deadline=start + self.timeout_seconds,
+            timed=self._timed,
         )
         frame = Frame(run, {})
         recording = record_events
@@ -126,7 +133,7 @@ class StateMachine:
             if chain.pure:
                 output = await run_chain(frame, chain, input)
             else:
-                async with deadline(clock, run.deadline - clock.time()):
+                with Deadline(clock, run.deadline - clock.time()):
                     output = await run_chain(frame, chain, input)
             if payload_size(output) > MAX_PAYLOAD_BYTES:
                 raise StatesError(

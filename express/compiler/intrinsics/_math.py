@@ -33,6 +33,8 @@ def math_random(call: Call, start: Any, end: Any, *seed: Any) -> int:
 
 
 def _rounded(call: Call, value: Any) -> int:
+    if value.__class__ is int and INT_MIN <= value <= INT_MAX:
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise invalid(call)
     if isinstance(value, float) and not math.isfinite(value):
@@ -46,6 +48,10 @@ def _rounded(call: Call, value: Any) -> int:
 def math_add(call: Call, a: Any, b: Any) -> int:
     # Operands rounded as Java's Math.round (AWS-recorded: -2.5 -> -2, 2.5 -> 3, -0.5 -> 0);
     # operands and the sum must fit a Java int (AWS rejects 2147483647 + 1).
+    if a.__class__ is int and b.__class__ is int:
+        total = a + b
+        if INT_MIN <= total <= INT_MAX and INT_MIN <= a <= INT_MAX and INT_MIN <= b <= INT_MAX:
+            return total
     total = _rounded(call, a) + _rounded(call, b)
     if not INT_MIN <= total <= INT_MAX:
         raise invalid(call)

@@ -55,6 +55,8 @@ class State:
     """Index of the next state in the same chain; -1 when the state ends the chain."""
     node: dict[str, Any] = field(repr=False)
     assign: Assigner | None = field(default=None, repr=False)
+    jsonata: bool = False
+    """The state's query language is JSONata (its fields hold ``{% %}`` expressions)."""
 
     @property
     def is_async(self) -> bool:
@@ -80,6 +82,9 @@ class ChoiceState(State):
     """Index of ``Default``; -1 when absent (``States.NoChoiceMatched``)."""
     output: Getter | None = field(default=None, repr=False)
     rule_assign: tuple[Assigner | None, ...] = ()
+    rule_output: tuple[Getter | None, ...] = ()
+    """JSONata: the matched rule's ``Output`` (or the input); empty for JSONPath, where
+    ``output`` (OutputPath) applies to every outcome."""
 
 
 @dataclass(eq=False, slots=True)
@@ -97,6 +102,8 @@ class WaitState(State):
     timestamp_path: Getter | None = field(default=None, repr=False)
     timestamp_path_text: str | None = None
     output: Getter | None = field(default=None, repr=False)
+    dynamic: Callable[[Any, Frame, float], float] | None = field(default=None, repr=False)
+    """JSONata ``Seconds``/``Timestamp`` expression: ``(input, frame, now) -> seconds``."""
 
 
 @dataclass(eq=False, slots=True)

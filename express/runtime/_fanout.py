@@ -225,6 +225,10 @@ class _MapRun:
         child.entered_time = frame.entered_time
         child.last_event = frame.last_event
         data = st.selector(self.eff, child) if st.selector is not None else value
+        if st.distributed and child.variables:
+            # A Distributed Map's iterations cannot read outer variables (its ItemSelector,
+            # evaluated by the Map state itself, can).
+            child.variables = {}
         recording = frame.run.events is not None
         child.event("MapIterationStarted", {"index": i, "name": st.name} if recording else None)
         try:

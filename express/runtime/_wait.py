@@ -41,6 +41,8 @@ def _runtime(message: str) -> StatesError:
 
 
 def wait_seconds(st: WaitState, data: Any, frame: Frame, now: float) -> float:
+    if st.dynamic is not None:  # a JSONata Seconds/Timestamp expression
+        return st.dynamic(data, frame, now)
     if st.seconds_path is not None:
         assert callable(st.seconds)
         try:

@@ -45,6 +45,7 @@ from ._validate_base import (
 from ._validate_choice import check_choices
 from ._validate_exprs import check_assign, check_jsonata_tree, check_path, check_template, literal
 from ._validate_handlers import check_catch, check_retry
+from ._validate_jsonata import check_definition
 from ._validate_states import CHECKS
 
 __all__ = ["validate"]
@@ -82,6 +83,8 @@ def validate(definition: Any) -> list[Diagnostic]:
     if "TimeoutSeconds" in definition:
         check_int(ck, definition["TimeoutSeconds"], "/TimeoutSeconds", 1, MAX_INT)
     _scope(ck, definition, "/", 0, _ROOT_FIELDS)
+    # JSONata references ($$, top-level names, $states.errorOutput) and JSONPath variables.
+    ck.diagnostics.extend(check_definition(definition, ck.machine_jsonata))
     return ck.diagnostics
 
 

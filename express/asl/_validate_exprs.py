@@ -235,10 +235,10 @@ def jsonata_error(expression: str) -> str | None:
     """THE HOOK for JSONata checking: return AWS's INVALID_JSONATA_EXPRESSION message for
     ``expression`` (the text between ``{%`` and ``%}``), or None when it is fine.
 
-    Only the delimiters are checked today; a real parse replaces this body."""
-    if not expression.strip():
-        return "Unexpected end of expression"
-    return None
+    The expression is parsed by ``_validate_jsonata`` (the engine the compiler uses)."""
+    from ._validate_jsonata import syntax_error
+
+    return syntax_error(expression.strip())
 
 
 def check_jsonata_string(ck: Checker, text: str, pointer: str) -> None:

@@ -9,6 +9,7 @@ without checking anything more.)
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from express.errors import ErrorName, StatesError
@@ -22,9 +23,10 @@ from ._io import (
     compile_output_path,
     payload_size,
 )
+from ._jsonata_states import compile_jsonata_state, limit_variables
 from ._paths import PathError, compile_path
 from ._payload import compile_template, compile_value_expr, dumps_compact
-from ._retry import compile_catchers, compile_retriers
+from ._retry import Catcher, compile_catchers, compile_retriers
 from ._states import (
     CHOICE,
     FAIL,
@@ -54,7 +56,8 @@ Resolver = Callable[[str, dict[str, Any]], Any]
 
 
 def compile_machine(definition: dict[str, Any], resolver: Resolver) -> CompiledMachine:
-    chain = _compile_chain(definition, resolver)
+    # States inside Map and Parallel follow the machine's language, not the enclosing state's.
+    chain = _compile_chain(definition, resolver, definition.get("QueryLanguage") == "JSONata")
     timeout = definition.get("TimeoutSeconds")
     return CompiledMachine(
         chain=chain,
@@ -63,11 +66,12 @@ def compile_machine(definition: dict[str, Any], resolver: Resolver) -> CompiledM
     )
 
 
-def _compile_chain(scope: dict[str, Any], resolver: Resolver) -> Chain:
+def _compile_chain(scope: dict[str, Any], resolver: Resolver, jsonata: bool = False) -> Chain:
     names = list(scope["States"])
     index_of = {name: i for i, name in enumerate(names)}
     states = tuple(
-        _compile_state(name, node, index_of, resolver) for name, node in scope["States"].items()
+        _compile_state(name, node, index_of, resolver, jsonata)
+        for name, node in scope["States"].items()
     )
     pure = all(not s.is_async for s in states)
     return Chain(states=states, start=index_of[scope["StartAt"]], pure=pure)
@@ -79,13 +83,29 @@ def _next(node: dict[str, Any], index_of: dict[str, int]) -> int:
 
 
 def _compile_state(
-    name: str, node: dict[str, Any], index_of: dict[str, int], resolver: Resolver
+    name: str,
+    node: dict[str, Any],
+    index_of: dict[str, int],
+    resolver: Resolver,
+    machine_jsonata: bool = False,
 ) -> State:
     kind = node["Type"]
     nxt = _next(node, index_of)
+    if node.get("QueryLanguage", "JSONata" if machine_jsonata else "JSONPath") == "JSONata":
+        return compile_jsonata_state(
+            name,
+            node,
+            nxt,
+            index_of,
+            resolver,
+            lambda scope: _compile_chain(scope, resolver, machine_jsonata),
+        )
     assign = _compile_assign(node)
     if kind == "Pass":
-        return PassState(name, PASS, nxt, node, assign, run=_compile_pass(name, node))
+        run = _compile_pass(name, node)
+        if assign is not None:
+            run, assign = _pass_assign(node, run)
+        return PassState(name, PASS, nxt, node, assign, run=run)
     if kind == "Succeed":
         return SucceedState(name, SUCCEED, -1, node, assign, run=_in_out(node))
     if kind == "Fail":
@@ -104,7 +124,7 @@ def _compile_state(
         return _compile_wait(name, node, nxt, assign)
     common: dict[str, Any] = {
         "retriers": compile_retriers(node),
-        "catchers": compile_catchers(node, index_of),
+        "catchers": _catchers(node, index_of),
         "finish": compile_finisher(node, selector=True),
     }
     if kind == "Task":
@@ -132,11 +152,11 @@ def _compile_state(
             node,
             assign,
             prepare=compile_input(node, "Parameters"),
-            branches=tuple(_compile_chain(b, resolver) for b in node["Branches"]),
+            branches=tuple(_compile_chain(b, resolver, machine_jsonata) for b in node["Branches"]),
             **common,
         )
     if kind == "Map":
-        return _compile_map(name, node, nxt, assign, resolver, common)
+        return _compile_map(name, node, nxt, assign, resolver, common, machine_jsonata)
     raise AssertionError(f"validated definition has unknown state type {kind!r}")
 
 
@@ -148,9 +168,68 @@ def _compile_assign(node: dict[str, Any]) -> Any:
     def assign(state_input: Any, result: Any, f: Frame) -> dict[str, Any]:
         data = result if node["Type"] in ("Task", "Map", "Parallel") else state_input
         value: dict[str, Any] = template(data, f)
-        return value
+        return limit_variables(value, f)
 
     return assign
+
+
+def _pass_assign(node: dict[str, Any], run: Getter | None) -> tuple[Getter | None, Any]:
+    """A Pass state's JSONPath ``Assign`` reads its result (``Result``, or ``Parameters``
+    applied to the effective input), before ``ResultPath`` merges it into the input."""
+    template = compile_template(node["Assign"])
+    if "Result" not in node and "Parameters" not in node:
+        produce = compile_input(node, None) or _same
+
+        def assign_input(state_input: Any, out: Any, f: Frame) -> dict[str, Any]:
+            value: dict[str, Any] = template(produce(state_input, f), f)
+            return limit_variables(value, f)
+
+        return run, assign_input
+    if "Result" in node:
+        result = node["Result"]
+        if payload_size(result) > MAX_PAYLOAD_BYTES:
+            return run, None  # the state fails before anything is assigned
+        make: Getter = lambda d, f: result  # noqa: E731
+    else:
+        params = compile_input(node, "Parameters")
+        assert params is not None
+        make = params
+    finish = compile_finisher(node, selector=False)
+    # The runtime calls ``assign`` right after ``run`` with no await in between, so the
+    # result the output was built from is handed over in a cell rather than recomputed
+    # (recomputing would run States.UUID/MathRandom twice).
+    cell: list[Any] = [None]
+
+    def run_and_keep(d: Any, f: Frame) -> Any:
+        produced = cell[0] = make(d, f)
+        return finish(d, produced, f)
+
+    def assign_result(state_input: Any, out: Any, f: Frame) -> dict[str, Any]:
+        produced, cell[0] = cell[0], None
+        value: dict[str, Any] = template(produced, f)
+        return limit_variables(value, f)
+
+    return run_and_keep, assign_result
+
+
+def _catchers(node: dict[str, Any], index_of: dict[str, int]) -> tuple[Catcher, ...]:
+    """Catchers, with a JSONPath ``Assign`` compiled to read the error output."""
+    catchers = compile_catchers(node, index_of)
+    specs = node.get("Catch", ())
+    return tuple(
+        replace(c, assign=_catch_assign(spec["Assign"])) if "Assign" in spec else c
+        for c, spec in zip(catchers, specs, strict=True)
+    )
+
+
+def _catch_assign(assign: Any) -> Any:
+    template = compile_template(assign)
+
+    def run(state_input: Any, error_output: Any, f: Frame) -> dict[str, Any]:
+        value: dict[str, Any] = template(error_output, f)
+        return limit_variables(value, f)
+
+    return run
 
 
 def _in_out(node: dict[str, Any]) -> Getter | None:
@@ -293,6 +372,7 @@ def _compile_map(
     assign: Any,
     resolver: Resolver,
     common: dict[str, Any],
+    machine_jsonata: bool = False,
 ) -> MapState:
     processor = node.get("ItemProcessor") or node["Iterator"]
     config = processor.get("ProcessorConfig", {})
@@ -311,7 +391,7 @@ def _compile_map(
         items=compile_path(items_path),
         items_path=items_path,
         selector=compile_template(selector_node) if selector_node is not None else None,
-        processor=_compile_chain(processor, resolver),
+        processor=_compile_chain(processor, resolver, machine_jsonata),
         max_concurrency=max_c if max_c is not None else 0,
         max_concurrency_path=max_c_path,
         tolerated_count=count,

@@ -9,6 +9,7 @@ periodic check of its deadline so that a runaway loop still times out).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from express.compiler._paths import PathError
@@ -44,13 +45,18 @@ class ExecutionTimedOut(Exception):
     """The execution's deadline passed (5 minutes for Express, or TimeoutSeconds)."""
 
 
-def locate(err: StatesError, state: State, entered_id: int) -> StatesError:
+def locate(
+    err: StatesError, state: State, entered_id: int, frame: Frame | None = None
+) -> StatesError:
     """Give a state's own processing error AWS's prefix and decide if it can be caught.
 
     AWS prefixes only ``States.Runtime`` and ``States.QueryEvaluationError`` causes; other
-    errors raised by a state's processing keep their cause as it is.
+    errors raised by a state's processing keep their cause as it is. A JSONata failure also
+    records AWS's ``EvaluationFailed`` event (it takes an event id).
     """
     if not err.located:
+        if frame is not None and err.error == ErrorName.QUERY_EVALUATION_ERROR:
+            frame.event("EvaluationFailed", _evaluation_failed(err, state))
         if err.error not in _PREFIXED:
             err.located = True
             err.terminal = err.error in ErrorName.UNCATCHABLE
@@ -67,14 +73,22 @@ def locate(err: StatesError, state: State, entered_id: int) -> StatesError:
     return err
 
 
+class _Fallible:
+    """Where ``run_fallible`` is found: it lives in a module that imports this one, so it
+    registers itself here on import instead of being imported on every call."""
+
+    run: Callable[[State, Any, Frame], Awaitable[tuple[int, Any]]]
+
+
+_fallible = _Fallible()
+
+
 async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
     """Run ``chain`` from its start with ``data``; return its output or raise StatesError.
 
     This is the hot loop: event ids are counted inline and events are only built when the
     execution records them; the clock is read only when something can observe the time.
     """
-    from ._fallible import run_fallible
-
     states = chain.states
     idx = chain.start
     run = frame.run
@@ -115,9 +129,9 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
                 out = await _wait(st, data, frame)  # type: ignore[arg-type]
                 nxt = st.next
             else:
-                nxt, out = await run_fallible(st, data, frame)
+                nxt, out = await _fallible.run(st, data, frame)
         except StatesError as err:
-            raise locate(err, st, entered) from None
+            raise locate(err, st, entered, frame) from None
         except PathError as exc:
             # Compiled fields word their own path errors; this is the safety net.
             raise locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered) from None
@@ -135,6 +149,17 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             await asyncio.sleep(0)
+
+
+def _evaluation_failed(err: StatesError, state: State) -> dict[str, Any]:
+    details: dict[str, Any] = {"error": err.error, "cause": err.cause or "", "state": state.name}
+    cause = err.cause or ""
+    marker = "specified for the field '"
+    start = cause.find(marker)
+    if start >= 0:
+        start += len(marker)
+        details["location"] = cause[start : cause.find("'", start)]
+    return details
 
 
 def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:

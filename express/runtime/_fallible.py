@@ -20,6 +20,7 @@ from express.tasks._base import TaskCall
 
 from ._clock import Deadline
 from ._events import payload_details
+from ._execution import _fallible as _execution_registry
 from ._execution import locate
 from ._fanout import run_map, run_parallel
 from ._frame import Frame
@@ -50,11 +51,13 @@ async def _attempts(
             else:
                 result = await _run_task(st, eff, frame, data)  # type: ignore[arg-type]
             out = st.finish(data, result, frame)  # type: ignore[misc]
+            if payload_size(out) > MAX_PAYLOAD_BYTES:
+                raise _too_large(st.name)
             if st.assign is not None:
                 frame.variables.update(st.assign(data, result, frame))
             return st.next, out
         except StatesError as raw:
-            err = locate(raw, st, frame.entered_id)
+            err = locate(raw, st, frame.entered_id, frame)
             if err.terminal:
                 raise err from None
         if attempts is None:
@@ -78,6 +81,18 @@ async def _attempts(
                     frame.variables.update(catcher.assign(data, error_output, frame))
                 return catcher.next, out
         raise err
+
+
+def _too_large(name: str) -> StatesError:
+    """A state's own input or output over the quota: the execution fails, uncaught."""
+    err = StatesError(
+        ErrorName.DATA_LIMIT_EXCEEDED,
+        f"The state/task '{name}' returned a result with a size exceeding the maximum number "
+        "of bytes service limit.",
+    )
+    err.located = True
+    err.terminal = True
+    return err
 
 
 def _retry_delay(
@@ -120,6 +135,8 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
     else:
         frame.run.eid += 2
     # JSONPath reads TimeoutSecondsPath in the effective input, JSONata the state input.
+    if payload_size(eff) > MAX_PAYLOAD_BYTES:
+        raise _too_large(st.name)
     timeout = _seconds(st, frame, data if st.jsonata else eff)
     call = TaskCall(st.name, binding.resource, frame.context)
     try:
@@ -191,3 +208,6 @@ def _seconds(st: TaskState, frame: Frame, eff: Any) -> float | None:
         assert isinstance(st.timeout, int | float)
         return float(st.timeout)
     return None
+
+
+_execution_registry.run = run_fallible

@@ -56,7 +56,7 @@ async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
     except StatesError:
         frame.event("ParallelStateFailed")
         raise
-    # AWS's recorded histories show no ParallelStateSucceeded event.
+    frame.event("ParallelStateSucceeded")
     return results
 
 

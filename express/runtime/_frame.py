@@ -14,54 +14,57 @@ from express.compiler._states import State
 from ._clock import Clock
 from ._events import HistoryEvent, iso_timestamp
 
-__all__ = ["Frame", "Run"]
+__all__ = ["Frame", "Run", "execution_arn"]
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """``arn:aws:states:<region>:<account>:express:<machine>:<name>:<id>``, as AWS forms
+    the ARN of an Express execution (the execution name stands in for the id)."""
+    prefix, _, machine = state_machine_arn.partition(":stateMachine:")
+    return f"{prefix}:express:{machine}:{name}:{name}"
 
 
 class Run:
     __slots__ = (
         "_execution_ctx",
-        "arn",
         "clock",
         "deadline",
         "eid",
         "events",
         "input",
+        "machine",
         "name",
-        "role_arn",
         "start_time",
-        "state_machine_arn",
-        "state_machine_name",
         "timed",
     )
 
     def __init__(
         self,
-        *,
+        machine: Any,
         input: Any,
         name: str,
-        arn: str,
-        state_machine_name: str,
-        state_machine_arn: str,
-        role_arn: str,
         clock: Clock,
-        record: bool,
+        start_time: float,
         deadline: float,
-        timed: bool = True,
+        record: bool,
+        timed: bool,
     ) -> None:
+        self.machine = machine
+        """The ``StateMachine`` (its name, ARN and role are read when first needed)."""
         self.input = input
         self.name = name
-        self.arn = arn
-        self.state_machine_name = state_machine_name
-        self.state_machine_arn = state_machine_arn
-        self.role_arn = role_arn
         self.clock = clock
-        self.start_time = clock.time()
+        self.start_time = start_time
         self.deadline = deadline
         self.eid = 0
         #: Read the clock on every state entry (only when something can observe the time).
         self.timed = timed or record
         self.events: list[HistoryEvent] | None = [] if record else None
         self._execution_ctx: dict[str, Any] | None = None
+
+    @property
+    def arn(self) -> str:
+        return execution_arn(self.machine.arn, self.name)
 
     def record(self, event_type: str, details: dict[str, Any] | None, previous: int) -> None:
         """Append event number ``self.eid`` (the caller has already counted it)."""
@@ -77,12 +80,12 @@ class Run:
                     "Input": self.input,
                     "StartTime": iso_timestamp(self.start_time),
                     "Name": self.name,
-                    "RoleArn": self.role_arn,
+                    "RoleArn": self.machine.role_arn,
                     "RedriveCount": 0,
                 },
                 "StateMachine": {
-                    "Id": self.state_machine_arn,
-                    "Name": self.state_machine_name,
+                    "Id": self.machine.arn,
+                    "Name": self.machine.name,
                 },
             }
         return ctx

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +20,7 @@ from express.tasks.local import Resource, local_resolver
 from ._clock import Clock, Deadline, RealClock
 from ._events import HistoryEvent, payload_details
 from ._execution import ExecutionTimedOut, run_chain
+from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._frame import Frame, Run
 
 __all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
@@ -102,27 +103,27 @@ class StateMachine:
         if input is None:
             input = {}
         clock = clock or self.clock
-        exec_name = name or str(uuid.uuid4())
         start = clock.time()
         run = Run(
-            input=input,
-            name=exec_name,
-            arn=f"arn:aws:states:{REGION}:{ACCOUNT}:express:{self.name}:{exec_name}:{exec_name}",
-            state_machine_name=self.name,
-            state_machine_arn=self.arn,
-            role_arn=self.role_arn,
-            clock=clock,
-            record=record_events,
-            deadline=start + self.timeout_seconds,
-            timed=self._timed,
+            self,
+            input,
+            name or _uuid4(),
+            clock,
+            start,
+            start + self.timeout_seconds,
+            record_events,
+            self._timed,
         )
         frame = Frame(run, {})
         recording = record_events
-        frame.event(
-            "ExecutionStarted",
-            {**payload_details("input", input), "roleArn": self.role_arn} if recording else None,
-        )
-        result = ExecutionResult("RUNNING", name=exec_name, execution_arn=run.arn, start_time=start)
+        run.eid = 1  # ExecutionStarted; the first state's events follow no previous event
+        if recording:
+            run.record(
+                "ExecutionStarted",
+                {**payload_details("input", input), "roleArn": self.role_arn},
+                0,
+            )
+        result = ExecutionResult("RUNNING", start_time=start)
         chain = self._compiled.chain
         try:
             if payload_size(input) > MAX_PAYLOAD_BYTES:
@@ -157,6 +158,8 @@ class StateMachine:
         except asyncio.CancelledError:
             result.status = "ABORTED"
             frame.event("ExecutionAborted", None)
+            result.name = run.name
+            result.execution_arn = run.arn
             result.events = run.events
             result.stop_time = clock.time()
             raise
@@ -168,7 +171,23 @@ class StateMachine:
             )
         result.events = run.events
         result.stop_time = clock.time()
+        result.name = run.name
+        result.execution_arn = run.arn
         return result
+
+
+def _uuid4() -> str:
+    """A random RFC 4122 version-4 UUID, three times cheaper than ``uuid.uuid4()``.
+
+    Execution names only need to be unique, not cryptographically random.
+    """
+    n = random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from express.errors import ErrorName, StatesError
 
 from ._choice import compile_rule
 from ._frame import Frame, Getter
+from ._fuse import fuse_pass
+from ._fuse_choice import fuse_choice
 from ._io import (
     MAX_PAYLOAD_BYTES,
     compile_finisher,
@@ -265,7 +267,7 @@ def _compile_pass(name: str, node: dict[str, Any]) -> Getter | None:
     def run(d: Any, f: Frame) -> Any:
         return finish(d, produce(d, f), f)
 
-    return run
+    return fuse_pass(node, run)
 
 
 def _same(d: Any, f: Frame) -> Any:
@@ -312,6 +314,7 @@ def _compile_choice(
     name: str, node: dict[str, Any], index_of: dict[str, int], assign: Any
 ) -> ChoiceState:
     rules = tuple((compile_rule(rule), index_of[rule["Next"]]) for rule in node["Choices"])
+    select = fuse_choice(node["Choices"], tuple(p for p, _ in rules))
     rule_assign = tuple(
         compile_template(rule["Assign"]) if "Assign" in rule else None for rule in node["Choices"]
     )
@@ -327,6 +330,7 @@ def _compile_choice(
         default=index_of[default] if default is not None else -1,
         output=compile_output_path(node),
         rule_assign=tuple(_rule_assigner(t) for t in rule_assign),
+        select=select,
     )
 
 

@@ -83,6 +83,8 @@ class ChoiceState(State):
     output: Getter | None = field(default=None, repr=False)
     rule_assign: tuple[Assigner | None, ...] = ()
     rule_output: tuple[Getter | None, ...] = ()
+    select: Callable[[Any, Frame], int] | None = field(default=None, repr=False)
+    """JSONPath: all rules fused into one function giving the first match's index, or -1."""
     """JSONata: the matched rule's ``Output`` (or the input); empty for JSONPath, where
     ``output`` (OutputPath) applies to every outcome."""
 

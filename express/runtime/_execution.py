@@ -100,6 +100,7 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
         st = states[idx]
         kind = st.kind
         frame.state = st
+        run.transitions += 1
         if timed:
             frame.entered_time = clock.time()
         if recording:
@@ -164,6 +165,16 @@ def _evaluation_failed(err: StatesError, state: State) -> dict[str, Any]:
 
 def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:
     eff = data if st.input is None else st.input(data, frame)
+    select = st.select
+    if select is not None:
+        i = select(eff, frame)
+        if i >= 0:
+            out = eff if st.output is None else st.output(eff, frame)
+            assign = st.rule_assign[i] if st.rule_assign else None
+            if assign is not None:
+                frame.variables.update(assign(eff, out, frame))
+            return st.rules[i][1], out
+        return _no_match(st, eff, frame)
     for i, (predicate, target) in enumerate(st.rules):
         if predicate(eff, frame):
             if st.rule_output:  # JSONata: the rule's own Output, else the input
@@ -175,6 +186,10 @@ def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:
             if assign is not None:
                 frame.variables.update(assign(eff, out, frame))
             return target, out
+    return _no_match(st, eff, frame)
+
+
+def _no_match(st: ChoiceState, eff: Any, frame: Frame) -> tuple[int, Any]:
     if st.default < 0:
         # The Developer Guide names States.NoChoiceMatched, but AWS is reported to fail
         # with States.Runtime and this text (verified against us-east-1 by other engines).

@@ -1,0 +1,159 @@
+"""Fusing a JSONPath state's whole data flow into one generated function.
+
+The composed closures of ``_io`` and ``_payload`` cost a Python call per step (InputPath,
+each ``.$`` field, ResultPath, OutputPath). For the common case, where every path is a
+definite ``$`` path, this module writes the state as straight-line code instead::
+
+    def run(d, f):
+        try:
+            x = d['customer']
+            r = {'id': x['id'], 'tier': x['tier']}
+            o = d.copy(); o['customerKey'] = r
+            return o
+        except (KeyError, IndexError, TypeError, PathError):
+            return slow(d, f)
+
+The fast path only ever succeeds with the result the composed closures would give; any
+lookup that fails (a missing key, a wrong type) falls back to ``slow``, the composed
+closures themselves, which raise AWS's exact error. That keeps one source of truth for
+semantics and errors, and makes the fused code safe to be naive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from express.asl._intrinsics import looks_like_intrinsic
+from express.asl._jsonpath import parse_path
+
+from ._frame import Getter
+from ._paths import PathError, compile_path
+
+__all__ = ["fuse_pass"]
+
+
+class _Source:
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {"PathError": PathError, "bad": _bad}
+        self.lines: list[str] = []
+
+    def bind(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def path(self, text: str, var: str) -> str:
+        """An expression reading ``text`` from ``var``: inline for definite ``$`` paths."""
+        parsed = parse_path(text)
+        if parsed.root != "$" or parsed.segments is None or parsed.length_call:
+            return f"{self.bind('g', compile_path(text))}({var}, f)"
+        expr = var
+        for seg in parsed.segments:
+            if isinstance(seg, int):
+                expr = f"(_t if (_t := {expr}).__class__ is list else None)[{seg}]"
+            else:
+                expr = f"{expr}[{seg!r}]"
+        return expr
+
+    def value(self, text: str, var: str) -> str:
+        if looks_like_intrinsic(text):
+            from .intrinsics import compile_intrinsic
+
+            return f"{self.bind('g', compile_intrinsic(text, check_args=False))}({var}, f)"
+        return self.path(text, var)
+
+    def template(self, node: Any, var: str) -> str:
+        if isinstance(node, dict):
+            if not _dynamic(node):
+                return self.bind("c", node)
+            parts = []
+            for key, value in node.items():
+                if key.endswith(".$") and isinstance(value, str):
+                    parts.append(f"{key[:-2]!r}: {self.value(value, var)}")
+                else:
+                    parts.append(f"{key!r}: {self.template(value, var)}")
+            return "{" + ", ".join(parts) + "}"
+        if isinstance(node, list) and _dynamic(node):
+            return "[" + ", ".join(self.template(v, var) for v in node) + "]"
+        return self.bind("c", node)
+
+    def put(self, text: str, target: str, value: str) -> bool:
+        """Statements writing ``value`` into a copy of ``target`` as ``o``; False if the
+        path has array indexes (then the composed setter is used)."""
+        segments = parse_path(text).segments or ()
+        if not segments or not all(isinstance(s, str) for s in segments):
+            return False
+        # A non-dict anywhere raises TypeError (None is replaced by a new object).
+        self.lines.append(f"        o = {target}.copy() if {target}.__class__ is dict else bad()")
+        node = "o"
+        for i, key in enumerate(segments[:-1]):
+            child = f"n{i}"
+            self.lines += [
+                f"        {child} = {node}.get({key!r})",
+                f"        {child} = {{}} if {child} is None else "
+                f"({child}.copy() if {child}.__class__ is dict else bad())",
+                f"        {node}[{key!r}] = {child}",
+            ]
+            node = child
+        self.lines.append(f"        {node}[{segments[-1]!r}] = {value}")
+        return True
+
+
+def _bad() -> Any:
+    raise TypeError("not an object")
+
+
+def _dynamic(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(
+            (k.endswith(".$") and isinstance(v, str)) or _dynamic(v) for k, v in node.items()
+        )
+    if isinstance(node, list):
+        return any(_dynamic(v) for v in node)
+    return False
+
+
+def fuse_pass(node: dict[str, Any], slow: Getter) -> Getter:
+    """One function for a JSONPath Pass state (Result or Parameters, and the four paths)."""
+    src = _Source()
+    lines = src.lines
+    in_path = node.get("InputPath", "$")
+    if in_path is None:
+        lines.append("        x = {}")
+    elif in_path == "$":
+        lines.append("        x = d")
+    else:
+        lines.append(f"        x = {src.path(in_path, 'd')}")
+    if "Result" in node:
+        lines.append(f"        r = {src.bind('c', node['Result'])}")
+    elif "Parameters" in node:
+        lines.append(f"        r = {src.template(node['Parameters'], 'x')}")
+    else:
+        lines.append("        r = x")
+    result_path = node.get("ResultPath", "$")
+    if "ResultPath" in node and result_path is None:
+        lines.append("        o = d")
+    elif result_path == "$":
+        lines.append("        o = r")
+    elif not src.put(result_path, "d", "r"):
+        return slow
+    out_path = node.get("OutputPath", "$")
+    if out_path is None:
+        lines.append("        return {}")
+    elif out_path == "$":
+        lines.append("        return o")
+    else:
+        lines.append(f"        return {src.path(out_path, 'o')}")
+    src.names["slow"] = slow
+    code = "\n".join(
+        [
+            "def run(d, f):",
+            "    try:",
+            *lines,
+            "    except (KeyError, IndexError, TypeError, PathError):",
+            "        return slow(d, f)",
+        ]
+    )
+    exec(compile(code, "<fused Pass state>", "exec"), src.names)
+    run: Getter = src.names["run"]
+    return run

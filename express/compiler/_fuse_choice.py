@@ -1,0 +1,127 @@
+"""A JSONPath Choice state's rules fused into one generated selector.
+
+``select(data, frame)`` returns the index of the first matching rule, or -1. Paths are
+read inline and the commonest comparisons (string and boolean equality, in-range numbers,
+IsNull, IsPresent) are written as expressions; the rest call the exact tests of
+``_choice``. As in ``_fuse``, any failed lookup abandons the fast path for the rule-by-rule
+predicates, which decide what a missing path means (IsPresent: false; any other
+operator: ``States.Runtime``). A fast result is therefore always the predicates' result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from express.asl._jsonpath import parse_path
+
+from ._choice import OPERATORS, Predicate, _constant_test, _pair_test, compile_rule
+from ._frame import Frame
+from ._paths import PathError, compile_path
+
+__all__ = ["Selector", "fuse_choice"]
+
+Selector = Callable[[Any, Frame], int]
+
+#: Integers beyond 2**53 compare as rounded doubles on AWS: those go to the exact test.
+_EXACT = 2**53
+_NUMERIC_OPS = {
+    "NumericEquals": "==",
+    "NumericLessThan": "<",
+    "NumericGreaterThan": ">",
+    "NumericLessThanEquals": "<=",
+    "NumericGreaterThanEquals": ">=",
+}
+
+
+class _Gen:
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {"PathError": PathError, "EXACT": _EXACT}
+        self.temps = 0
+
+    def bind(self, value: Any) -> str:
+        name = f"k{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"_v{self.temps}"
+
+    def path(self, text: str) -> str:
+        parsed = parse_path(text)
+        if parsed.root != "$" or parsed.segments is None or parsed.length_call:
+            return f"{self.bind(compile_path(text))}(d, f)"
+        expr = "d"
+        for seg in parsed.segments:
+            if isinstance(seg, int):
+                t = self.temp()
+                expr = f"({t} if ({t} := {expr}).__class__ is list else None)[{seg}]"
+            else:
+                expr = f"{expr}[{seg!r}]"
+        return expr
+
+    def rule(self, rule: dict[str, Any]) -> str:
+        if "And" in rule:
+            return "(" + " and ".join(self.rule(r) for r in rule["And"]) + ")"
+        if "Or" in rule:
+            return "(" + " or ".join(self.rule(r) for r in rule["Or"]) + ")"
+        if "Not" in rule:
+            return f"(not {self.rule(rule['Not'])})"
+        op = next(k for k in rule if k in OPERATORS)
+        if op == "IsPresent":
+            # Asking about a missing path is the point here: the predicate never raises.
+            return f"{self.bind(compile_rule(rule))}(d, f)"
+        return self.comparison(self.path(rule["Variable"]), op, rule[op])
+
+    def comparison(self, value: str, op: str, c: Any) -> str:
+        if op.endswith("Path"):
+            test = self.bind(_pair_test(op[: -len("Path")]))
+            return f"{test}({value}, {self.path(c)})"
+        if op == "IsNull":
+            return f"(({value}) is None) is {c is True}"
+        if op == "BooleanEquals":
+            return f"({value}) is {c is True}"
+        if op == "StringEquals":
+            v = self.temp()
+            return f"(({v} := {value}).__class__ is str and {v} == {self.bind(c)})"
+        symbol = _NUMERIC_OPS.get(op)
+        if (
+            symbol is not None
+            and isinstance(c, int | float)
+            and not isinstance(c, bool)
+            and abs(c) <= _EXACT
+        ):
+            v = self.temp()
+            exact = self.bind(_constant_test(op, c))
+            return (
+                f"({v} {symbol} {self.bind(float(c))} if (({v} := {value}).__class__ is "
+                f"float or ({v}.__class__ is int and -EXACT <= {v} <= EXACT)) "
+                f"else {exact}({v}))"
+            )
+        return f"{self.bind(_constant_test(op, c))}({value})"
+
+
+def fuse_choice(rules: list[dict[str, Any]], predicates: tuple[Predicate, ...]) -> Selector:
+    """One selector for the rules of a JSONPath Choice state (``predicates`` are the same
+    rules compiled one by one: the fallback and the reference semantics)."""
+    gen = _Gen()
+    lines = ["def select(d, f):", "    try:"]
+    for i, rule in enumerate(rules):
+        lines += [f"        if {gen.rule(rule)}:", f"            return {i}"]
+    lines += [
+        "        return -1",
+        "    except (KeyError, IndexError, TypeError, PathError):",
+        "        return slow(d, f)",
+    ]
+
+    def slow(d: Any, f: Frame) -> int:
+        for i, predicate in enumerate(predicates):
+            if predicate(d, f):
+                return i
+        return -1
+
+    gen.names["slow"] = slow
+    exec(compile("\n".join(lines), "<fused Choice state>", "exec"), gen.names)
+    select: Selector = gen.names["select"]
+    return select

@@ -77,6 +77,9 @@ class ExpressionInfo:
     """The fields read as ``$states.<field>``."""
     whole_states: bool
     """``$states`` is used other than as ``$states.<field>`` (bind every field)."""
+    states_keys: tuple[tuple[str, str | None], ...]
+    """``(field, key)`` for each ``$states.<field>.<key>``; key None when the field is used
+    any other way (``$states.input``, ``$states.input[0]``, ``$keys($states.input)``)."""
     top_level_names: tuple[str, ...]
     dollar_dollar: bool
     bare_dollar: bool
@@ -199,6 +202,7 @@ def scan(body: str) -> ExpressionInfo:
     local: set[str] = set()
     read: set[str] = set()
     fields: set[str] = set()
+    keys: list[tuple[str, str | None]] = []
     whole = False
     names: list[str] = []
     dd = bare = newer = False
@@ -268,6 +272,18 @@ def scan(body: str) -> ExpressionInfo:
                     and nxt2.kind == "name"
                 ):
                     fields.add(nxt2.text)
+                    dot = toks[k + 3] if k + 3 < len(toks) else None
+                    key = toks[k + 4] if k + 4 < len(toks) else None
+                    if (
+                        dot is not None
+                        and dot.kind == "op"
+                        and dot.text == "."
+                        and key is not None
+                        and key.kind == "name"
+                    ):
+                        keys.append((nxt2.text, key.text))
+                    else:
+                        keys.append((nxt2.text, None))
                 else:
                     whole = True
             elif frame.kind == "params":
@@ -293,6 +309,7 @@ def scan(body: str) -> ExpressionInfo:
         free_variables=frozenset(read - local),
         states_fields=frozenset(fields),
         whole_states=whole,
+        states_keys=tuple(dict.fromkeys(keys)),
         top_level_names=tuple(dict.fromkeys(names)),
         dollar_dollar=dd,
         bare_dollar=bare,

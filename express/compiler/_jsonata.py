@@ -42,7 +42,7 @@ from typing import Any, Final
 import jsonatapy
 import orjson
 
-from express.asl._validate_jsonata import expression_body, scan
+from express.asl._validate_jsonata import ExpressionInfo, expression_body, scan
 from express.errors import ErrorName, StatesError
 
 from ._frame import Frame
@@ -317,12 +317,14 @@ class Expression:
         if "eval" in info.variables:
             compiled.register_override("eval", _eval)
         self._compiled = compiled
-        whole = info.whole_states
-        fields = info.states_fields
-        self._input = whole or "input" in fields
-        self._result = whole or "result" in fields
-        self._error_output = whole or "errorOutput" in fields
-        self._context = whole or "context" in fields
+        # What of each $states field to bind: nothing (False), all of it (True), or only
+        # the keys the expression names ($states.input.a.b binds input's "a"): a large
+        # input or the context object (which holds the execution input) is not converted
+        # into the engine for an expression that reads one field of it.
+        self._input = _projection(info, "input")
+        self._result = _projection(info, "result")
+        self._error_output = _projection(info, "errorOutput")
+        self._context = _projection(info, "context")
         self._vars = tuple(sorted(info.variables - {"states"}))
 
     def __repr__(self) -> str:
@@ -332,14 +334,14 @@ class Expression:
         self, frame: Frame, state_input: Any, result: Any, error_output: Any
     ) -> dict[str, Any]:
         states: dict[str, Any] = {}
-        if self._input:
-            states["input"] = state_input
-        if self._result and result is not MISSING:
-            states["result"] = result
-        if self._error_output and error_output is not MISSING:
-            states["errorOutput"] = error_output
-        if self._context:
-            states["context"] = frame.context()
+        if self._input is not False:
+            states["input"] = _project(state_input, self._input)
+        if self._result is not False and result is not MISSING:
+            states["result"] = _project(result, self._result)
+        if self._error_output is not False and error_output is not MISSING:
+            states["errorOutput"] = _project(error_output, self._error_output)
+        if self._context is not False:
+            states["context"] = _project(frame.context(), self._context)
         bound: dict[str, Any] = {"states": states}
         if self._vars:
             variables = frame.variables
@@ -421,6 +423,27 @@ class Expression:
             f"The JSONata expression '{self.text}' specified for the field '{field}' threw "
             f"an error during evaluation{sep}{message}"
         )
+
+
+Projection = bool | tuple[str, ...]
+
+
+def _projection(info: ExpressionInfo, field: str) -> Projection:
+    if info.whole_states:
+        return True
+    if field not in info.states_fields:
+        return False
+    keys = [key for name, key in info.states_keys if name == field]
+    if any(key is None for key in keys):
+        return True
+    return tuple(k for k in dict.fromkeys(keys) if k is not None)
+
+
+def _project(value: Any, keys: Projection) -> Any:
+    if keys is True or value.__class__ is not dict:
+        return value
+    assert isinstance(keys, tuple)
+    return {k: value[k] for k in keys if k in value}
 
 
 def _narrow(value: Any) -> Any:

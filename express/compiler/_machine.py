@@ -76,7 +76,26 @@ def _compile_chain(scope: dict[str, Any], resolver: Resolver, jsonata: bool = Fa
         for name, node in scope["States"].items()
     )
     pure = all(not s.is_async for s in states)
-    return Chain(states=states, start=index_of[scope["StartAt"]], pure=pure)
+    return Chain(
+        states=states,
+        start=index_of[scope["StartAt"]],
+        pure=pure,
+        inline=pure or all(_inline(s) for s in states),
+    )
+
+
+def _inline(state: State) -> bool:
+    """Whether the state normally completes without suspending: pure, or a Task bound to
+    a plain function, or a Map/Parallel whose chains are all inline."""
+    if not state.is_async:
+        return True
+    if isinstance(state, TaskState):
+        return getattr(state.binding, "call_sync", None) is not None
+    if isinstance(state, ParallelState):
+        return all(b.inline for b in state.branches)
+    if isinstance(state, MapState):
+        return state.processor is not None and state.processor.inline
+    return False
 
 
 def _next(node: dict[str, Any], index_of: dict[str, int]) -> int:

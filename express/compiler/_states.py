@@ -159,6 +159,10 @@ class Chain:
     start: int
     pure: bool
     """No state awaits: the chain can run to completion as a plain call."""
+    inline: bool = False
+    """Every state normally completes without suspending (pure states, Tasks bound to plain
+    functions): branches and iterations of such chains run one after the other instead of
+    as tasks; only a Retry back-off would suspend them."""
 
 
 @dataclass(eq=False, slots=True)

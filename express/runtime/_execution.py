@@ -32,7 +32,7 @@ from ._events import payload_details
 from ._frame import Frame
 from ._wait import wait_seconds
 
-__all__ = ["ExecutionTimedOut", "locate", "run_chain"]
+__all__ = ["ExecutionTimedOut", "locate", "run_chain", "run_pure"]
 
 _ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
 _EXITED = tuple(f"{k}StateExited" for k in KIND_NAMES)
@@ -150,6 +150,66 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             await asyncio.sleep(0)
+
+
+def run_pure(frame: Frame, chain: Chain, data: Any) -> Any:
+    """``run_chain`` for a chain of pure states, as a plain call (no coroutine to create
+    and drive): Map iterations and Parallel branches made of Pass/Choice/Succeed/Fail
+    states run through here. The dispatch mirrors ``run_chain``'s, minus the awaits."""
+    states = chain.states
+    idx = chain.start
+    run = frame.run
+    clock = run.clock
+    recording = run.events is not None
+    timed = run.timed
+    countdown = _CHECK_EVERY
+    while True:
+        st = states[idx]
+        kind = st.kind
+        frame.state = st
+        run.transitions += 1
+        if timed:
+            frame.entered_time = clock.time()
+        if recording:
+            entered = frame.event(
+                _ENTERED[kind], {"name": st.name, **payload_details("input", data)}
+            )
+        else:
+            run.eid += 1
+            entered = run.eid
+        frame.entered_id = entered
+        try:
+            if kind == PASS:
+                step = st.run  # type: ignore[attr-defined]
+                out = data if step is None else step(data, frame)
+                nxt = st.next
+                if st.assign is not None:
+                    frame.variables.update(st.assign(data, out, frame))
+            elif kind == CHOICE:
+                nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
+            elif kind == SUCCEED:
+                step = st.run  # type: ignore[attr-defined]
+                out = data if step is None else step(data, frame)
+                nxt = -1
+            else:
+                raise _failure(st, data, frame)  # type: ignore[arg-type]
+        except StatesError as err:
+            raise locate(err, st, entered, frame) from None
+        except PathError as exc:
+            raise locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered) from None
+        if recording:
+            frame.event(_EXITED[kind], {"name": st.name, **payload_details("output", out)})
+        else:
+            run.eid += 1
+        if nxt < 0:
+            return out
+        idx = nxt
+        data = out
+        countdown -= 1
+        if not countdown:
+            countdown = _CHECK_EVERY
+            if clock.time() >= run.deadline:
+                raise ExecutionTimedOut
 
 
 def _evaluation_failed(err: StatesError, state: State) -> dict[str, Any]:

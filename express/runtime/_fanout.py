@@ -16,7 +16,7 @@ from express.compiler._payload import dumps_compact
 from express.compiler._states import Chain, MapState, ParallelState
 from express.errors import ErrorName, StatesError
 
-from ._execution import run_chain
+from ._execution import run_chain, run_pure
 from ._frame import Frame
 
 __all__ = ["INLINE_MAP_LIMIT", "run_map", "run_parallel"]
@@ -50,6 +50,8 @@ async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
     frame.event("ParallelStateStarted")
     try:
         if all(b.pure for b in st.branches):
+            results = [run_pure(frame.child(), b, eff) for b in st.branches]
+        elif all(b.inline for b in st.branches):
             results = [await run_chain(frame.child(), b, eff) for b in st.branches]
         else:
             results = await _fail_fast([run_chain(frame.child(), b, eff) for b in st.branches])
@@ -204,7 +206,7 @@ class _MapRun:
         processor = self.st.processor
         assert processor is not None
         n = len(self.items)
-        if processor.pure or n <= 1:
+        if processor.inline or n <= 1:
             for i in range(n):
                 await self._one(processor, i)
             return self.results
@@ -229,19 +231,37 @@ class _MapRun:
             # A Distributed Map's iterations cannot read outer variables (its ItemSelector,
             # evaluated by the Map state itself, can).
             child.variables = {}
-        recording = frame.run.events is not None
-        child.event("MapIterationStarted", {"index": i, "name": st.name} if recording else None)
+        run = frame.run
+        if run.events is None:
+            run.eid += 1  # MapIterationStarted
+            try:
+                if processor.pure:
+                    self.results[i] = run_pure(child, processor, data)
+                else:
+                    self.results[i] = await run_chain(child, processor, data)
+            except StatesError as err:
+                run.eid += 1  # MapIterationFailed
+                self._failed(err)
+                self.results[i] = None
+                return
+            except asyncio.CancelledError:
+                run.eid += 1  # MapIterationAborted
+                raise
+            run.eid += 1  # MapIterationSucceeded
+            return
+        details = {"index": i, "name": st.name}
+        child.event("MapIterationStarted", details)
         try:
             self.results[i] = await run_chain(child, processor, data)
         except StatesError as err:
-            child.event("MapIterationFailed", {"index": i, "name": st.name} if recording else None)
+            child.event("MapIterationFailed", details)
             self._failed(err)
             self.results[i] = None
             return
         except asyncio.CancelledError:
-            child.event("MapIterationAborted", {"index": i, "name": st.name} if recording else None)
+            child.event("MapIterationAborted", details)
             raise
-        child.event("MapIterationSucceeded", {"index": i, "name": st.name} if recording else None)
+        child.event("MapIterationSucceeded", details)
 
     def _failed(self, err: StatesError) -> None:
         self.failures += 1

@@ -31,11 +31,13 @@ class Run:
         "deadline",
         "eid",
         "events",
+        "fixed_arn",
         "input",
         "machine",
         "name",
         "start_time",
         "timed",
+        "transitions",
     )
 
     def __init__(
@@ -57,14 +59,18 @@ class Run:
         self.start_time = start_time
         self.deadline = deadline
         self.eid = 0
+        #: States entered (the unit AWS bills Standard workflows by), for metrics.
+        self.transitions = 0
         #: Read the clock on every state entry (only when something can observe the time).
         self.timed = timed or record
         self.events: list[HistoryEvent] | None = [] if record else None
         self._execution_ctx: dict[str, Any] | None = None
+        #: An ARN chosen by the caller (the API server mints AWS-shaped ids), else derived.
+        self.fixed_arn: str | None = None
 
     @property
     def arn(self) -> str:
-        return execution_arn(self.machine.arn, self.name)
+        return self.fixed_arn or execution_arn(self.machine.arn, self.name)
 
     def record(self, event_type: str, details: dict[str, Any] | None, previous: int) -> None:
         """Append event number ``self.eid`` (the caller has already counted it)."""
@@ -122,7 +128,7 @@ class Frame:
 
     def child(self, item: tuple[int, Any, str | None] | None = None) -> Frame:
         """A frame for a branch or an iteration: reads outer variables, writes its own."""
-        return Frame(self.run, dict(self.variables) if self.variables else {}, item)
+        return Frame(self.run, self.variables.copy() if self.variables else {}, item)
 
     def context(self) -> Any:
         base = self.run.execution_context()

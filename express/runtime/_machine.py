@@ -19,7 +19,7 @@ from express.tasks.local import Resource, local_resolver
 
 from ._clock import Clock, Deadline, RealClock
 from ._events import HistoryEvent, payload_details
-from ._execution import ExecutionTimedOut, run_chain
+from ._execution import ExecutionTimedOut, run_chain, run_pure
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._frame import Frame, Run
 
@@ -46,6 +46,8 @@ class ExecutionResult:
     execution_arn: str = ""
     start_time: float = 0.0
     stop_time: float = 0.0
+    transitions: int = 0
+    """States entered, counting those inside Map iterations and Parallel branches."""
 
     def to_dict(self) -> dict[str, Any]:
         """``{"status", "output"}`` or ``{"status", "error", "cause"}``, as the CLI prints."""
@@ -98,8 +100,17 @@ class StateMachine:
         name: str | None = None,
         record_events: bool = False,
         clock: Clock | None = None,
+        arn: str | None = None,
+        events: list[HistoryEvent] | None = None,
     ) -> ExecutionResult:
-        """Run one execution to its end and return its result (never raises for ASL errors)."""
+        """Run one execution to its end and return its result (never raises for ASL errors).
+
+        ``arn`` replaces the derived execution ARN (in ``$$.Execution.Id`` too); ``events``
+        records the history into the caller's list, which stays readable when the
+        execution is cancelled (the result is then not returned).
+        """
+        if events is not None:
+            record_events = True
         if input is None:
             input = {}
         clock = clock or self.clock
@@ -114,6 +125,10 @@ class StateMachine:
             record_events,
             self._timed,
         )
+        if arn is not None:
+            run.fixed_arn = arn
+        if events is not None:
+            run.events = events
         frame = Frame(run, {})
         recording = record_events
         run.eid = 1  # ExecutionStarted; the first state's events follow no previous event
@@ -132,7 +147,7 @@ class StateMachine:
                     f"The execution input exceeds the limit of {MAX_PAYLOAD_BYTES} bytes.",
                 )
             if chain.pure:
-                output = await run_chain(frame, chain, input)
+                output = run_pure(frame, chain, input)
             else:
                 with Deadline(clock, run.deadline - clock.time()):
                     output = await run_chain(frame, chain, input)
@@ -162,6 +177,7 @@ class StateMachine:
             result.execution_arn = run.arn
             result.events = run.events
             result.stop_time = clock.time()
+            result.transitions = run.transitions
             raise
         else:
             result.status = "SUCCEEDED"
@@ -171,6 +187,7 @@ class StateMachine:
             )
         result.events = run.events
         result.stop_time = clock.time()
+        result.transitions = run.transitions
         result.name = run.name
         result.execution_arn = run.arn
         return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -61,7 +62,9 @@ def behaviour(spec: dict[str, Any], clock: VirtualClock) -> Callable[[Any], Any]
 
 
 async def run_case(case: dict[str, Any]) -> dict[str, Any]:
-    clock = VirtualClock()
+    # Virtual time starts at the real time: recorded cases wait for absolute timestamps
+    # that were in the past when AWS ran them.
+    clock = VirtualClock(start=time.time())
     resources = {k: behaviour(v, clock) for k, v in case.get("resources", {}).items()}
     try:
         machine = StateMachine(case["definition"], resources, clock=clock)

@@ -190,6 +190,17 @@ def test_states_context_is_built_only_for_expressions_that_read_it() -> None:
     assert frame.context_reads == 1
 
 
+def test_only_the_fields_an_expression_names_are_bound_with_the_same_result() -> None:
+    expr = compile_expression("{% $states.input.a + $states.context.Map.Item.Index %}")
+    frame = Frame(context={"Execution": {"Input": "large"}, "Map": {"Item": {"Index": 1}}})
+    bound = expr.bindings(frame, {"a": 1, "big": "x" * 1000}, MISSING, MISSING)
+    assert bound["states"] == {"input": {"a": 1}, "context": {"Map": {"Item": {"Index": 1}}}}
+    assert expr.value("Output", frame, {"a": 1, "big": "x"}) == 2
+    # An array input is bound whole: a path maps over its items.
+    assert value("$states.input.a", [{"a": 1}, {"a": 2}]) == [1, 2]
+    assert value("$keys($states.input)", {"a": 1, "b": 2}) == ["a", "b"]
+
+
 def test_variables_are_referenced_by_name() -> None:
     assert value("$x + 1", variables={"x": 41}) == 42
 
@@ -227,7 +238,9 @@ def test_a_jsonata_error_keeps_its_code_after_aws_sentence() -> None:
 
 def test_eval_is_refused() -> None:
     cause = failure("$eval('1 + 1')")
-    assert cause.endswith("threw an error during evaluation. T1006: Attempted to invoke a non-function")
+    assert cause.endswith(
+        "threw an error during evaluation. T1006: Attempted to invoke a non-function"
+    )
 
 
 # --- AWS's functions ------------------------------------------------------------------------
@@ -403,7 +416,11 @@ def test_a_top_level_field_name_is_refused_as_aws_refuses_it() -> None:
 
 def test_dollar_dollar_is_refused() -> None:
     assert _codes(_machine("{% $$ %}")) == [
-        ("UNSUPPORTED_JSONATA_EXPRESSION", "/States/S/Output", "Reference to '$$' is not supported.")
+        (
+            "UNSUPPORTED_JSONATA_EXPRESSION",
+            "/States/S/Output",
+            "Reference to '$$' is not supported.",
+        )
     ]
 
 

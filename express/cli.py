@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -87,15 +88,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
     resources = load_resources(args.resources) if args.resources else None
     name = args.name or (Path(args.definition).stem if args.definition != "-" else "StateMachine")
     name = name.removesuffix(".asl")
+    adapters, mock_config = _adapters(args)
     try:
-        machine = StateMachine(definition, resources, name=name)
+        machine = StateMachine(
+            definition, resources, name=name, adapters=adapters, mock_config=mock_config
+        )
+        if args.test_case is not None:
+            machine = machine.with_test_case(args.test_case)
     except DefinitionError as exc:
         for d in exc.diagnostics:
             print(f"{args.definition}: {d}", file=sys.stderr)
         return EXIT_USAGE
-    result = asyncio.run(machine.execute(payload, name=args.execution_name))
+    except ValueError as exc:  # a mock config that does not fit this machine
+        _fail(str(exc))
+    result = asyncio.run(_execute(machine, adapters, payload, args.execution_name))
     sys.stdout.write(orjson.dumps(result.to_dict()).decode() + "\n")
     return EXIT_OK if result.status == "SUCCEEDED" else EXIT_FAILED
+
+
+def _adapters(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The task adapters and the mock config asked for by ``run``'s flags."""
+    from express.tasks import MockConfig, TaskAdapters
+
+    mock_path = args.mock_config or (
+        os.environ.get("SFN_MOCK_CONFIG") if args.test_case is not None else None
+    )
+    if args.test_case is not None and not mock_path:
+        _fail("--test-case needs --mock-config FILE (or SFN_MOCK_CONFIG)")
+    if mock_path and args.test_case is None:
+        _fail("--mock-config needs --test-case NAME: the test case to run")
+    try:
+        adapters = TaskAdapters(
+            lambda_endpoint=args.lambda_endpoint,
+            allow_hosts=args.allow_host or (),
+            connections=args.connections,
+        )
+        mock_config = MockConfig.load(mock_path) if mock_path else None
+    except ValueError as exc:  # MockConfigError, ConnectionsError, a bad endpoint URL
+        _fail(str(exc))
+    return adapters, mock_config
+
+
+async def _execute(machine: Any, adapters: Any, payload: Any, name: str | None) -> Any:
+    async with adapters:  # closes the pooled HTTP sessions
+        return await machine.execute(payload, name=name)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -116,6 +152,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if not diagnostics and not args.quiet:
             print(f"{path}: valid", file=sys.stderr)
     return status
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from express.server import ServerConfig, serve
+
+    if args.resources:
+        load_resources(args.resources)  # fail here, once, rather than in every worker
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_in_flight=args.max_in_flight,
+        store_size=args.store_size,
+        log_sink=args.log_sink,
+        resources=args.resources,
+        region=args.region,
+        account=args.account,
+        drain_timeout=args.drain_timeout,
+        state_dir=args.state_dir,
+    )
+    return serve(config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,12 +197,81 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--name", help="state machine name (default: the file's stem)")
     run.add_argument("--execution-name", help="execution name (default: a UUID)")
+    run.add_argument(
+        "--lambda-endpoint",
+        metavar="URL",
+        help="Lambda Invoke API base URL for functions not in --resources "
+        "(the Lambda runtime interface emulator, sam local start-lambda, AWS)",
+    )
+    run.add_argument(
+        "--allow-host",
+        metavar="HOST",
+        action="append",
+        help="let HTTP Tasks reach this host, address or network although it is private, "
+        "loopback or link-local (repeatable)",
+    )
+    run.add_argument(
+        "--connections",
+        metavar="FILE",
+        help="JSON file of EventBridge connections for HTTP Tasks' Authentication.ConnectionArn",
+    )
+    run.add_argument(
+        "--mock-config",
+        metavar="FILE",
+        help="Step Functions Local MockConfigFile (default with --test-case: $SFN_MOCK_CONFIG)",
+    )
+    run.add_argument(
+        "--test-case",
+        metavar="NAME",
+        help="the mock config's test case to run (keyed by the state machine's --name)",
+    )
     run.set_defaults(func=_cmd_run)
 
     val = sub.add_parser("validate", help="check definitions; one line per problem")
     val.add_argument("definitions", nargs="+", help="ASL definition files (JSON)")
     val.add_argument("-q", "--quiet", action="store_true", help="print nothing for valid files")
     val.set_defaults(func=_cmd_validate)
+
+    srv = sub.add_parser(
+        "serve", help="serve the Step Functions API (boto3, the AWS CLI) and /metrics"
+    )
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8083, help="port to listen on (8083)")
+    srv.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the port, one per core (1)"
+    )
+    srv.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=10_000,
+        help="executions in flight per worker before starts get ThrottlingException (10000)",
+    )
+    srv.add_argument(
+        "--store-size",
+        type=int,
+        default=1000,
+        help="finished executions kept per worker for Describe/List/History; 0 keeps none (1000)",
+    )
+    srv.add_argument(
+        "--log-sink", default="-", help="file for Express log events, - for stdout (-)"
+    )
+    srv.add_argument(
+        "--resources",
+        metavar="MODULE",
+        help="Python module (dotted name or .py path) defining RESOURCES = {Resource: callable}",
+    )
+    srv.add_argument("--region", default="us-east-1", help="region in ARNs (us-east-1)")
+    srv.add_argument("--account", default="123456789012", help="account id in ARNs")
+    srv.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=30.0,
+        help="seconds SIGTERM waits for executions in flight before aborting them (30)",
+    )
+    srv.add_argument(
+        "--state-dir", help="directory the workers share (default: a temporary directory)"
+    )
+    srv.set_defaults(func=_cmd_serve)
     return parser
 
 

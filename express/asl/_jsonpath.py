@@ -145,7 +145,10 @@ def _steps(tail: str, pos: int) -> tuple[Step, ...] | None:
 
 
 def _unquote(raw: str) -> str:
-    return re.sub(r"\\(.)", r"\1", raw)
+    # Jayway takes a quoted name as written: a backslash only keeps the next character
+    # from ending the name, and stays part of it (AWS-recorded: $['Test\""Name"'] finds
+    # the key Test\""Name").
+    return raw
 
 
 def _bracket(tail: str, i: int) -> tuple[Step | None, int]:

@@ -388,6 +388,13 @@ class Expression:
                     max_stack_depth=limits.max_depth,
                     max_sequence_length=limits.max_sequence,
                 )
+                if text == '""':
+                    # The engine hands a function value back as None, but serialises it
+                    # as "": JSON has no functions, and AWS refuses them.
+                    raise query_error(
+                        f"The JSONata expression '{self.text}' specified for the field "
+                        f"'{field}' returned an unsupported result type."
+                    )
                 return _UNDEFINED if text is None else None
         except ValueError as exc:
             raise self._failure(field, str(exc)) from None

@@ -406,10 +406,10 @@ def _timestamp(expr: Any) -> Callable[[Any, Frame, float], float]:
         if when is None:
             if not isinstance(got, str):
                 raise unexpected_type(expr.text, "Timestamp", "string", got)
+            # AWS-recorded wording: the raw value, unquoted, without the expression.
             raise query_error(
-                f"The JSONata expression '{expr.text}' specified for the field 'Timestamp' "
-                f"returned a value that is not an ISO-8601 extended offset date-time format "
-                f"string: {dumps_compact(got)}"
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                f"date-time format string: {got}"
             )
         return max(0.0, when - now)
 

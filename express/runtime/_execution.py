@@ -32,7 +32,7 @@ from ._events import payload_details
 from ._frame import Frame
 from ._wait import wait_seconds
 
-__all__ = ["ExecutionTimedOut", "locate", "run_chain", "run_pure"]
+__all__ = ["Budget", "ExecutionTimedOut", "locate", "run_chain", "run_pure"]
 
 _ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
 _EXITED = tuple(f"{k}StateExited" for k in KIND_NAMES)
@@ -83,14 +83,23 @@ class _Fallible:
 _fallible = _Fallible()
 
 
-async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
+class Budget(Exception):
+    """``run_pure`` made ``_CHECK_EVERY`` transitions: the caller must yield to the event
+    loop, then go on with ``run_chain`` from state ``index`` with ``data``."""
+
+    def __init__(self, index: int, data: Any) -> None:
+        self.index = index
+        self.data = data
+
+
+async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
     """Run ``chain`` from its start with ``data``; return its output or raise StatesError.
 
     This is the hot loop: event ids are counted inline and events are only built when the
     execution records them; the clock is read only when something can observe the time.
     """
     states = chain.states
-    idx = chain.start
+    idx = chain.start if start < 0 else start
     run = frame.run
     clock = run.clock
     recording = run.events is not None
@@ -152,12 +161,12 @@ async def run_chain(frame: Frame, chain: Chain, data: Any) -> Any:
             await asyncio.sleep(0)
 
 
-def run_pure(frame: Frame, chain: Chain, data: Any) -> Any:
+def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
     """``run_chain`` for a chain of pure states, as a plain call (no coroutine to create
     and drive): Map iterations and Parallel branches made of Pass/Choice/Succeed/Fail
     states run through here. The dispatch mirrors ``run_chain``'s, minus the awaits."""
     states = chain.states
-    idx = chain.start
+    idx = chain.start if start < 0 else start
     run = frame.run
     clock = run.clock
     recording = run.events is not None
@@ -207,9 +216,10 @@ def run_pure(frame: Frame, chain: Chain, data: Any) -> Any:
         data = out
         countdown -= 1
         if not countdown:
-            countdown = _CHECK_EVERY
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
+            # A long (or endless) loop must not hold the event loop: hand it back.
+            raise Budget(idx, data)
 
 
 def _evaluation_failed(err: StatesError, state: State) -> dict[str, Any]:

@@ -7,6 +7,7 @@ to the catchers). A retry does not re-enter the state: AWS emits no new StateEnt
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
@@ -18,7 +19,7 @@ from express.compiler._states import MAP, PARALLEL, MapState, ParallelState, Sta
 from express.errors import ErrorName, StatesError
 from express.tasks._base import TaskCall
 
-from ._clock import Deadline
+from ._clock import Clock, Deadline
 from ._events import payload_details
 from ._execution import _fallible as _execution_registry
 from ._execution import locate
@@ -138,19 +139,37 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
     if payload_size(eff) > MAX_PAYLOAD_BYTES:
         raise _too_large(st.name)
     timeout = _seconds(st, frame, data if st.jsonata else eff)
+    # HeartbeatSeconds bounds adapters that report progress (``heartbeats = True``); as on
+    # AWS, where it applies to activities and callbacks, request-response calls ignore it.
+    heartbeat = None
+    if st.heartbeat is not None and getattr(binding, "heartbeats", False):
+        heartbeat = _field_seconds(
+            st.heartbeat, st.heartbeat_path, "HeartbeatSeconds", frame, data if st.jsonata else eff
+        )
     call = TaskCall(st.name, binding.resource, frame.context)
     try:
         if binding.call_sync is not None:
             # A plain function returns before any timer could fire.
             result = binding.call_sync(eff, call)
-        elif timeout is None:
+        elif timeout is None and heartbeat is None:
             result = await binding.invoke(eff, call)
-        else:
+        elif heartbeat is None:
+            assert timeout is not None
             with Deadline(frame.run.clock, timeout):
                 result = await binding.invoke(eff, call)
+        else:
+            result = await _with_heartbeat(binding, eff, call, frame.run.clock, timeout, heartbeat)
     except TimeoutError:
         frame.event("LambdaFunctionTimedOut" if lam else "TaskTimedOut", None)
         err = StatesError(ErrorName.TIMEOUT, None)
+        err.located = True
+        raise err from None
+    except _HeartbeatMissed:
+        frame.event(
+            "LambdaFunctionTimedOut" if lam else "TaskTimedOut",
+            {"error": ErrorName.HEARTBEAT_TIMEOUT} if recording else None,
+        )
+        err = StatesError(ErrorName.HEARTBEAT_TIMEOUT, None)
         err.located = True
         raise err from None
     except StatesError as exc:
@@ -187,27 +206,83 @@ def _resource_name(resource: str) -> str:
 
 
 def _seconds(st: TaskState, frame: Frame, eff: Any) -> float | None:
-    if st.timeout_path is not None:
-        assert callable(st.timeout)
+    return _field_seconds(st.timeout, st.timeout_path, "TimeoutSeconds", frame, eff)
+
+
+def _field_seconds(
+    value: Any, path: str | None, field: str, frame: Frame, eff: Any
+) -> float | None:
+    """A ``TimeoutSeconds``/``HeartbeatSeconds`` value, or its ``...Path`` read in ``eff``."""
+    if path is not None:
+        assert callable(value)
         try:
-            value = st.timeout(eff, frame)
+            value = value(eff, frame)
         except PathError:
             raise StatesError(
                 ErrorName.RUNTIME,
-                f"The TimeoutSecondsPath parameter does not reference an input value: "
-                f"{st.timeout_path}",
+                f"The {field}Path parameter does not reference an input value: {path}",
             ) from None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise StatesError(
                 ErrorName.RUNTIME,
-                "The TimeoutSecondsPath parameter does not reference a positive integer: "
-                f"{st.timeout_path} == {dumps_compact(value)}",
+                f"The {field}Path parameter does not reference a positive integer: "
+                f"{path} == {dumps_compact(value)}",
             )
         return float(value)
-    if st.timeout is not None:
-        assert isinstance(st.timeout, int | float)
-        return float(st.timeout)
+    if value is not None:
+        assert isinstance(value, int | float)
+        return float(value)
     return None
+
+
+# --- HeartbeatSeconds (tasks/ adapters report progress through ``TaskCall.heartbeat``) ---
+
+
+class _HeartbeatMissed(Exception):
+    """No heartbeat within HeartbeatSeconds: the task fails with States.HeartbeatTimeout."""
+
+
+class _Heartbeat:
+    """Cancel the current task when ``seconds`` pass without ``beat()``; one timer at a time."""
+
+    __slots__ = ("_clock", "_fired", "_seconds", "_task", "_timer")
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._clock = clock
+        self._seconds = seconds
+        self._fired = False
+        self._timer = clock.call_later(seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()
+
+    def beat(self) -> None:
+        if not self._fired:
+            self._timer.cancel()
+            self._timer = self._clock.call_later(self._seconds, self._fire)
+
+    def __enter__(self) -> _Heartbeat:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        self._timer.cancel()
+        if exc_type is asyncio.CancelledError and self._fired and self._task.uncancel() == 0:
+            raise _HeartbeatMissed from None
+
+
+async def _with_heartbeat(
+    binding: Any, eff: Any, call: TaskCall, clock: Clock, timeout: float | None, heartbeat: float
+) -> Any:
+    with _Heartbeat(clock, heartbeat) as beat:
+        call.heartbeat = beat.beat
+        if timeout is None:
+            return await binding.invoke(eff, call)
+        with Deadline(clock, timeout):
+            return await binding.invoke(eff, call)
 
 
 _execution_registry.run = run_fallible

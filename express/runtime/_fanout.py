@@ -16,7 +16,7 @@ from express.compiler._payload import dumps_compact
 from express.compiler._states import Chain, MapState, ParallelState
 from express.errors import ErrorName, StatesError
 
-from ._execution import run_chain, run_pure
+from ._execution import Budget, run_chain, run_pure
 from ._frame import Frame
 
 __all__ = ["INLINE_MAP_LIMIT", "run_map", "run_parallel"]
@@ -49,9 +49,7 @@ async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
 async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
     frame.event("ParallelStateStarted")
     try:
-        if all(b.pure for b in st.branches):
-            results = [run_pure(frame.child(), b, eff) for b in st.branches]
-        elif all(b.inline for b in st.branches):
+        if all(b.inline for b in st.branches):
             results = [await run_chain(frame.child(), b, eff) for b in st.branches]
         else:
             results = await _fail_fast([run_chain(frame.child(), b, eff) for b in st.branches])
@@ -236,7 +234,13 @@ class _MapRun:
             run.eid += 1  # MapIterationStarted
             try:
                 if processor.pure:
-                    self.results[i] = run_pure(child, processor, data)
+                    try:
+                        self.results[i] = run_pure(child, processor, data)
+                    except Budget as budget:
+                        await asyncio.sleep(0)
+                        self.results[i] = await run_chain(
+                            child, processor, budget.data, budget.index
+                        )
                 else:
                     self.results[i] = await run_chain(child, processor, data)
             except StatesError as err:

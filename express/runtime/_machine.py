@@ -6,6 +6,8 @@ import asyncio
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -15,11 +17,14 @@ from express.asl._validate import validate
 from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
 from express.compiler._machine import compile_machine
 from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError
-from express.tasks.local import Resource, local_resolver
+from express.tasks._base import TaskObserver
+from express.tasks._resolve import TaskAdapters, build_resolver
+from express.tasks.local import Resource
+from express.tasks.mock import MockConfig, MockTestCase, run_test_case
 
 from ._clock import Clock, Deadline, RealClock
 from ._events import HistoryEvent, payload_details
-from ._execution import ExecutionTimedOut, run_chain, run_pure
+from ._execution import Budget, ExecutionTimedOut, run_chain, run_pure
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._frame import Frame, Run
 
@@ -72,6 +77,9 @@ class StateMachine:
         name: str = "StateMachine",
         clock: Clock | None = None,
         role_arn: str | None = None,
+        adapters: TaskAdapters | None = None,
+        mock_config: MockConfig | str | Path | Mapping[str, Any] | None = None,
+        task_observer: TaskObserver | None = None,
     ) -> None:
         data = load_definition(definition)
         diagnostics = validate(data)
@@ -83,7 +91,20 @@ class StateMachine:
         self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
         self.role_arn = role_arn or f"arn:aws:iam::{ACCOUNT}:role/express-{name}"
         self.clock: Clock = clock or RealClock()
-        self._compiled = compile_machine(data, local_resolver(resources))
+        # --- task adapters (express/tasks): resolved per Task state, here, once ---
+        self._owns_adapters = adapters is None
+        self.adapters = adapters if adapters is not None else TaskAdapters()
+        self.mock_config = MockConfig.of(mock_config) if mock_config is not None else None
+        self._test_case: MockTestCase | None = None
+        resolver = build_resolver(
+            data,
+            resources,
+            adapters=self.adapters,
+            machine_name=name,
+            mock_config=self.mock_config,
+            observer=task_observer,
+        )
+        self._compiled = compile_machine(data, resolver)
         text = orjson.dumps(data)
         # State entry times are only observable through the context object (and by
         # resources, which may read it): skip the clock read per state otherwise.
@@ -92,6 +113,33 @@ class StateMachine:
         self.timeout_seconds = (
             min(timeout, EXPRESS_LIMIT_SECONDS) if timeout else (EXPRESS_LIMIT_SECONDS)
         )
+
+    def with_test_case(self, test_case: str) -> StateMachine:
+        """This machine running test case ``test_case`` of its mock config in every
+        execution (Step Functions Local's ``stateMachineArn#test_case``)."""
+        if self.mock_config is None:
+            raise ValueError(f"state machine '{self.name}' has no mock_config")
+        view = _TestCaseMachine.__new__(_TestCaseMachine)
+        view.__dict__.update(self.__dict__)
+        view._test_case = self.mock_config.test_case(self.name, test_case)
+        view._owns_adapters = False
+        return view
+
+    async def aclose(self) -> None:
+        """Close the HTTP sessions of the adapters this machine created for itself."""
+        if self._owns_adapters:
+            await self.adapters.aclose()
+
+    async def __aenter__(self) -> StateMachine:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     async def execute(
         self,
@@ -147,7 +195,12 @@ class StateMachine:
                     f"The execution input exceeds the limit of {MAX_PAYLOAD_BYTES} bytes.",
                 )
             if chain.pure:
-                output = run_pure(frame, chain, input)
+                try:
+                    output = run_pure(frame, chain, input)
+                except Budget as budget:
+                    with Deadline(clock, run.deadline - clock.time()):
+                        await asyncio.sleep(0)
+                        output = await run_chain(frame, chain, budget.data, budget.index)
             else:
                 with Deadline(clock, run.deadline - clock.time()):
                     output = await run_chain(frame, chain, input)
@@ -214,3 +267,12 @@ def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:
     if cause is not None:
         details["cause"] = cause
     return details
+
+
+class _TestCaseMachine(StateMachine):
+    """A view of a machine whose executions all run one mocked test case."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        assert self._test_case is not None
+        run = super().execute
+        return await run_test_case(self._test_case, lambda: run(*args, **kwargs))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from express._ids import uuid4
 from express.asl._load import load_definition
 from express.asl._validate import validate
 from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
@@ -166,7 +166,7 @@ class StateMachine:
         run = Run(
             self,
             input,
-            name or _uuid4(),
+            name or uuid4(),
             clock,
             start,
             start + self.timeout_seconds,
@@ -244,20 +244,6 @@ class StateMachine:
         result.name = run.name
         result.execution_arn = run.arn
         return result
-
-
-def _uuid4() -> str:
-    """A random RFC 4122 version-4 UUID, three times cheaper than ``uuid.uuid4()``.
-
-    Execution names only need to be unique, not cryptographically random.
-    """
-    n = random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:

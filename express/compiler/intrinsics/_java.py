@@ -21,6 +21,7 @@ import struct
 import sys
 from array import array
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Final
 
 import orjson
@@ -131,10 +132,7 @@ def _hash(value: Any) -> int:
     if value is False:
         return 1237
     if isinstance(value, str):
-        h = 0
-        for unit in _utf16_units(value):
-            h = (31 * h + unit) & _M32
-        return h
+        return _string_hash(value)
     if isinstance(value, int):
         if _INT_MIN <= value < -_INT_MIN:
             return value & _M32
@@ -156,6 +154,15 @@ def _hash(value: Any) -> int:
     if isinstance(value, dict):
         return sum(_hash(k) ^ _hash(v) for k, v in value.items()) & _M32
     return hash(value) & _M32
+
+
+@lru_cache(maxsize=4096)
+def _string_hash(value: str) -> int:
+    """``String.hashCode()``; object keys repeat, so each is hashed once."""
+    h = 0
+    for unit in _utf16_units(value):
+        h = (31 * h + unit) & _M32
+    return h
 
 
 def _utf16_units(text: str) -> array[int]:

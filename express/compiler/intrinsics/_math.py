@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from typing import Any, Final
 
+from express._ids import uuid4
 from express.asl._intrinsics import Call
 
 from ._base import INT_MAX, INT_MIN, Impl, invalid, to_int
@@ -59,7 +59,7 @@ def math_add(call: Call, a: Any, b: Any) -> int:
 
 
 def uuid_(call: Call) -> str:
-    return str(uuid.uuid4())
+    return uuid4()
 
 
 FUNCTIONS: Final[dict[str, Impl]] = {

@@ -157,8 +157,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from express.server import ServerConfig, serve
 
+    if args.workers < 1 or args.max_in_flight < 1 or args.store_size < 0:
+        _fail("--workers and --max-in-flight must be at least 1, --store-size at least 0")
     if args.resources:
         load_resources(args.resources)  # fail here, once, rather than in every worker
+    mock_config = args.mock_config or os.environ.get("SFN_MOCK_CONFIG")
+    if mock_config:
+        from express.tasks import MockConfig
+
+        try:
+            MockConfig.load(mock_config)
+        except ValueError as exc:
+            _fail(str(exc))
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -171,8 +181,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         account=args.account,
         drain_timeout=args.drain_timeout,
         state_dir=args.state_dir,
+        lambda_endpoint=args.lambda_endpoint,
+        allow_hosts=tuple(args.allow_host or ()),
+        connections=args.connections,
+        mock_config=mock_config,
     )
-    return serve(config)
+    try:
+        return serve(config)
+    except OSError as exc:
+        _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -270,6 +287,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srv.add_argument(
         "--state-dir", help="directory the workers share (default: a temporary directory)"
+    )
+    srv.add_argument(
+        "--lambda-endpoint",
+        metavar="URL",
+        help="Lambda Invoke API base URL for functions not in --resources",
+    )
+    srv.add_argument(
+        "--allow-host",
+        metavar="HOST",
+        action="append",
+        help="let HTTP Tasks reach this private or loopback host or network (repeatable)",
+    )
+    srv.add_argument(
+        "--connections",
+        metavar="FILE",
+        help="JSON file of EventBridge connections for HTTP Tasks' Authentication.ConnectionArn",
+    )
+    srv.add_argument(
+        "--mock-config",
+        metavar="FILE",
+        help="Step Functions Local MockConfigFile (default: $SFN_MOCK_CONFIG); "
+        "start '<state machine ARN>#<test case>' to run a test case",
     )
     srv.set_defaults(func=_cmd_serve)
     return parser

@@ -9,17 +9,17 @@ counters, ``_seconds`` on durations) and mirror Step Functions' CloudWatch metri
 - ``express_executions_throttled_total{state_machine}``: ExecutionThrottled
 - ``express_execution_duration_seconds{state_machine, status}`` (histogram): ExecutionTime
 - ``express_state_transitions_total{state_machine}``: StateTransition
-- ``express_task_duration_seconds{resource_kind, outcome}`` (histogram):
-  LambdaFunctionTime, ServiceIntegrationTime
+- ``express_task_duration_seconds{resource_kind, outcome}`` (histogram), reported by the
+  machines' ``task_observer``: LambdaFunctionTime, ServiceIntegrationTime
 - ``express_executions_in_flight`` (gauge, summed over workers)
 - ``express_event_loop_lag_seconds`` (histogram): how late the loop wakes a timer
 - ``express_api_requests_total{operation, code}``: API calls by result (OK or the error)
 
 Label sets are bounded: ``status`` has four values, ``outcome`` three, ``operation`` the
-API's operations, ``code`` its error names, ``resource_kind`` the integrated services;
-``state_machine`` takes the first ``max_state_machines`` names and folds the rest into
-``_other``. Children are bound once per state machine, so the request path never calls
-``labels()``.
+API's operations, ``code`` its error names, ``resource_kind`` the task adapters (python,
+lambda, http, mock, custom); ``state_machine`` takes the first ``max_state_machines``
+names and folds the rest into ``_other``. Children are bound once per state machine, so
+the request path never calls ``labels()``.
 
 With ``--workers N`` the server runs prometheus-client's multiprocess mode
 (``PROMETHEUS_MULTIPROC_DIR`` is set by the supervisor before any worker imports the
@@ -30,23 +30,13 @@ worker serves the sum over all of them. Exemplars do not exist in that mode.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
-import time
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
-__all__ = [
-    "DURATION_BUCKETS",
-    "MachineMetrics",
-    "Metrics",
-    "instrument_resources",
-    "resource_kind",
-    "watch_loop_lag",
-]
+__all__ = ["DURATION_BUCKETS", "MachineMetrics", "Metrics", "watch_loop_lag"]
 
 #: 1 ms to 300 s (the Express limit), with a boundary at the usual SLO thresholds.
 DURATION_BUCKETS = (
@@ -139,7 +129,7 @@ class Metrics:
         )
         self.task_duration = Histogram(
             "express_task_duration_seconds",
-            "Time spent in Task resources, by kind of resource and outcome.",
+            "Time spent in Task calls, by adapter (python, lambda, http, mock) and outcome.",
             ["resource_kind", "outcome"],
             buckets=DURATION_BUCKETS,
             registry=reg,
@@ -163,6 +153,7 @@ class Metrics:
             registry=reg,
         )
         self._api: dict[tuple[str, str], Any] = {}
+        self._tasks: dict[tuple[str, str], Any] = {}
 
     def machine(self, name: str) -> MachineMetrics:
         """The bound children for a state machine (``_other`` past the cap)."""
@@ -174,6 +165,13 @@ class Metrics:
                 found = self._labels[label] = MachineMetrics(self, label)
             self._machines[name] = found
         return found
+
+    def observe_task(self, kind: str, outcome: str, seconds: float) -> None:
+        """The machines' ``task_observer``: one task call of adapter ``kind`` ended."""
+        child = self._tasks.get((kind, outcome))
+        if child is None:
+            child = self._tasks[kind, outcome] = self.task_duration.labels(kind, outcome)
+        child.observe(seconds)
 
     def api(self, operation: str, code: str) -> None:
         child = self._api.get((operation, code))
@@ -191,73 +189,6 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             return encoder(registry), content_type
         return encoder(self.registry), content_type
-
-
-def resource_kind(resource: str) -> str:
-    """``lambda``, the integrated service (``sqs``, ``aws-sdk:s3``, ``http``) or ``other``."""
-    parts = resource.split(":")
-    if len(parts) >= 7 and parts[2] == "states" and parts[3] == "" and parts[4] == "":
-        if parts[5] == "aws-sdk" and len(parts) >= 8:
-            return f"aws-sdk:{parts[6]}"
-        return parts[5]
-    if len(parts) >= 7 and parts[2] == "lambda":
-        return "lambda"
-    if len(parts) == 1 or (len(parts) >= 3 and parts[1] == "function"):
-        return "lambda"  # a bare function name or a partial Lambda ARN
-    return "other"
-
-
-def instrument_resources(
-    resources: Mapping[str, Callable[[Any], Any]], metrics: Metrics
-) -> dict[str, Callable[[Any], Any]]:
-    """The same resources, timed into ``express_task_duration_seconds``.
-
-    Wrapping the callables (sync stays sync, async stays async) measures every Task,
-    including ``lambda:invoke`` by FunctionName, without a hook in the interpreter.
-    """
-    out: dict[str, Callable[[Any], Any]] = {}
-    for key, fn in resources.items():
-        kind = resource_kind(key)
-        children = {
-            o: metrics.task_duration.labels(kind, o) for o in ("succeeded", "failed", "cancelled")
-        }
-        out[key] = _timed(fn, children)
-    return out
-
-
-def _timed(fn: Callable[[Any], Any], children: dict[str, Any]) -> Callable[[Any], Any]:
-    ok, failed, cancelled = children["succeeded"], children["failed"], children["cancelled"]
-    clock = time.perf_counter
-    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        getattr(fn, "__call__", None)  # noqa: B004
-    ):
-
-        async def timed_async(payload: Any) -> Any:
-            start = clock()
-            try:
-                result = await fn(payload)
-            except asyncio.CancelledError:
-                cancelled.observe(clock() - start)
-                raise
-            except BaseException:
-                failed.observe(clock() - start)
-                raise
-            ok.observe(clock() - start)
-            return result
-
-        return timed_async
-
-    def timed(payload: Any) -> Any:
-        start = clock()
-        try:
-            result = fn(payload)
-        except BaseException:
-            failed.observe(clock() - start)
-            raise
-        ok.observe(clock() - start)
-        return result
-
-    return timed
 
 
 async def watch_loop_lag(metrics: Metrics, interval: float = 0.5) -> None:

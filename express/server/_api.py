@@ -15,13 +15,14 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from express.metrics import MachineMetrics, Metrics, instrument_resources
+from express.metrics import MachineMetrics, Metrics
 from express.runtime._machine import StateMachine
+from express.tasks import MockConfig, TaskAdapters
 
 from . import _errors
 from ._logs import LogSink, log_lines
@@ -50,6 +51,11 @@ class ServerConfig:
     drain_timeout: float = 30.0
     max_state_machines: int = 100
     state_dir: str | None = None
+    lambda_endpoint: str | None = None
+    allow_hosts: tuple[str, ...] = ()
+    connections: str | None = None
+    mock_config: str | None = None
+    """A Step Functions Local MockConfigFile: ``<machine ARN>#<test case>`` runs a case."""
 
 
 class Admission:
@@ -94,6 +100,8 @@ class Bound:
     record_events: bool
     """Record the history: the store keeps it, or the machine logs."""
     include_data: bool
+    cases: dict[str, StateMachine] = field(default_factory=dict)
+    """The machine bound to each mock-config test case asked for (``arn#case``)."""
 
 
 def new_id() -> str:
@@ -150,10 +158,18 @@ class Api:
         metrics: Metrics | None = None,
         shared: SharedDir | None = None,
         sink: LogSink | None = None,
+        adapters: TaskAdapters | None = None,
     ) -> None:
         self.config = config
         self.metrics = metrics or Metrics(max_state_machines=config.max_state_machines)
-        self.resources = instrument_resources(resources or {}, self.metrics)
+        self.resources = dict(resources or {})
+        # One set of adapters (pooled HTTP sessions) for every machine, closed on drain.
+        self.adapters = adapters or TaskAdapters(
+            lambda_endpoint=config.lambda_endpoint,
+            allow_hosts=config.allow_hosts,
+            connections=config.connections,
+        )
+        self.mock_config = MockConfig.load(config.mock_config) if config.mock_config else None
         self.store = ExecutionStore(config.store_size)
         self.admission = Admission(config.max_in_flight, self.metrics.in_flight)
         self._sink = sink
@@ -166,7 +182,13 @@ class Api:
     def prepare(self, record: MachineRecord) -> None:
         """Compile a record and bind its metrics (on create, update, or load from a peer)."""
         machine = StateMachine(
-            record.definition, self.resources, name=record.name, role_arn=record.role_arn
+            record.definition,
+            self.resources,
+            name=record.name,
+            role_arn=record.role_arn,
+            adapters=self.adapters,
+            mock_config=self.mock_config,
+            task_observer=self.metrics.observe_task,
         )
         machine.arn = record.arn
         record.machine = machine
@@ -181,11 +203,31 @@ class Api:
         """The machine named by ``arn``, or InvalidArn / StateMachineDoesNotExist."""
         record = self.registry.get(arn)
         if record is None:
-            from ._wire import parse_machine_arn
+            base, _, case = arn.partition("#")
+            record = self.registry.get(base) if case else None
+            if record is None:
+                from ._wire import parse_machine_arn
 
-            parse_machine_arn(arn)
-            raise _errors.machine_not_found(arn)
+                parse_machine_arn(base)
+                raise _errors.machine_not_found(arn)
         return record
+
+    def runnable(self, record: MachineRecord, arn: str) -> StateMachine:
+        """The compiled machine to run; ``<arn>#<case>`` runs a mock-config test case, as
+        Step Functions Local does."""
+        machine = record.machine
+        assert machine is not None
+        _, _, case = arn.partition("#")
+        if not case:
+            return machine
+        bound: Bound = record.extra
+        found = bound.cases.get(case)
+        if found is None:
+            try:
+                found = bound.cases[case] = machine.with_test_case(case)
+            except (ValueError, KeyError) as exc:
+                raise _errors.validation("stateMachineArn", arn, str(exc)) from None
+        return found
 
     # --- executions ----------------------------------------------------------------
 
@@ -220,6 +262,8 @@ class Api:
             self._sink = LogSink(self.config.log_sink)
         return self._sink
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        """Close the adapters' HTTP sessions and the log sink."""
+        await self.adapters.aclose()
         if self._sink is not None:
             self._sink.close()

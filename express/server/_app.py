@@ -217,4 +217,4 @@ class Server:
             await self._runner.cleanup()
         if api.peers is not None:
             await api.peers.close()
-        api.close()
+        await api.aclose()

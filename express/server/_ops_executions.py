@@ -12,9 +12,10 @@ import time
 from typing import Any
 
 from express.runtime._events import HistoryEvent
+from express.runtime._machine import StateMachine
 
 from . import _errors
-from ._api import Api, Bound, dumps, new_id, parse_input
+from ._api import Api, dumps, new_id, parse_input
 from ._store import ExecutionRecord
 from ._wire import (
     Member,
@@ -93,8 +94,7 @@ async def start_sync_execution(api: Api, p: dict[str, Any]) -> dict[str, Any]:
     bound = api.admit(record)
     arn = execution_arn(record.arn, name, new_id())
     events: list[HistoryEvent] | None = [] if bound.record_events else None
-    machine = record.machine
-    assert machine is not None
+    machine = api.runnable(record, p["stateMachineArn"])
     try:
         result = await machine.execute(data, name=name, arn=arn, events=events)
     except asyncio.CancelledError:
@@ -160,17 +160,16 @@ async def start_execution(api: Api, p: dict[str, Any]) -> dict[str, Any]:
             if existing.status == "RUNNING" and existing.input_text == text:
                 return {"executionArn": arn, "startDate": existing.start}
             raise _errors.execution_already_exists(arn)
+    machine = api.runnable(record, p["stateMachineArn"])
     bound = api.admit(record)
     events: list[HistoryEvent] | None = [] if bound.record_events else None
     execution = ExecutionRecord(arn, name, record, text, time.time(), events, p.get("traceHeader"))
     api.store.add_running(execution)
-    execution.task = asyncio.get_running_loop().create_task(_run(api, execution, data, bound))
+    execution.task = asyncio.get_running_loop().create_task(_run(api, execution, machine, data))
     return {"executionArn": arn, "startDate": execution.start}
 
 
-async def _run(api: Api, execution: ExecutionRecord, data: Any, bound: Bound) -> None:
-    machine = execution.machine.machine
-    assert machine is not None
+async def _run(api: Api, execution: ExecutionRecord, machine: StateMachine, data: Any) -> None:
     transitions = 0
     try:
         result = await machine.execute(

@@ -132,7 +132,13 @@ async def test_state(api: Api, p: dict[str, Any]) -> dict[str, Any]:
     data = parse_input(text)
     resources = {**api.resources, **_mock(original, p.get("mock"))}
     try:
-        machine = StateMachine(definition, resources, name="TestState", role_arn=p.get("roleArn"))
+        machine = StateMachine(
+            definition,
+            resources,
+            name="TestState",
+            role_arn=p.get("roleArn"),
+            adapters=api.adapters,
+        )
     except DefinitionError as exc:
         raise _errors.invalid_definition(exc.diagnostics) from None
     result = await machine.execute(data, record_events=True)

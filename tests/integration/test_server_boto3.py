@@ -474,5 +474,5 @@ def test_task_metrics(sfn: Any, server: Running, unique: Unique) -> None:
     text = urllib.request.urlopen(server.url + "/metrics").read().decode()
     assert f'express_executions_total{{state_machine="{name}",status="FAILED"}} 1.0' in text
     assert f'express_state_transitions_total{{state_machine="{name}"}} 2.0' in text
-    assert 'express_task_duration_seconds_count{outcome="succeeded",resource_kind="lambda"}' in text
-    assert 'express_task_duration_seconds_count{outcome="failed",resource_kind="lambda"}' in text
+    assert 'express_task_duration_seconds_count{outcome="succeeded",resource_kind="python"}' in text
+    assert 'express_task_duration_seconds_count{outcome="failed",resource_kind="python"}' in text

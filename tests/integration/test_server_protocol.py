@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+import express
 from express.server import ServerConfig
 
 from ._helpers import machine
@@ -172,3 +174,22 @@ async def test_health_and_metrics_endpoints() -> None:
         ) as r:
             assert r.headers["Content-Type"].startswith("application/openmetrics-text")
             assert (await r.text()).endswith("# EOF\n")
+
+
+async def test_mock_config_test_cases_as_step_functions_local_runs_them() -> None:
+    examples = Path(express.__file__).parent / "examples"
+    config = ServerConfig(
+        port=0, log_sink=os.devnull, mock_config=str(examples / "MockConfigFile.json")
+    )
+    definition = (examples / "LambdaSQSIntegration.asl.json").read_text()
+    async with serving(config) as srv, aiohttp.ClientSession() as s:
+        url = f"http://127.0.0.1:{srv.port}/"
+        arn = await create(s, url, "LambdaSQSIntegration", definition)
+        status, _, out = await call(
+            s, url, "StartSyncExecution", {"stateMachineArn": f"{arn}#HappyPath"}
+        )
+        assert (status, out["status"]) == (200, "SUCCEEDED"), out
+        status, _, out = await call(
+            s, url, "StartSyncExecution", {"stateMachineArn": f"{arn}#NoSuchCase"}
+        )
+        assert (status, out["__type"]) == (400, "ValidationException")

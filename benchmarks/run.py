@@ -93,8 +93,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             )
         )
     for r in rows:
-        for entry in r.get("inflight", []):
-            if not lines[-1].startswith("| in flight"):
+        for i, entry in enumerate(r.get("inflight", [])):
+            if i == 0:
                 lines += [
                     "",
                     "| in flight (task_io) | loop | express exec/s | floor exec/s "

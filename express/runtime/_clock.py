@@ -149,6 +149,11 @@ class Deadline:
         self._fired = True
         self._task.cancel()
 
+    @property
+    def expired(self) -> bool:
+        """The time ran out (the ``TimeoutError`` leaving the block is this deadline's)."""
+        return self._fired
+
     def __enter__(self) -> Deadline:
         return self
 

@@ -30,17 +30,16 @@ __all__ = ["run_fallible"]
 
 
 async def run_fallible(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
-    attempts: list[int] | None = None
-    frame.retry_count = 0
     try:
-        return await _attempts(st, data, frame, attempts)  # type: ignore[arg-type]
+        return await _attempts(st, data, frame)  # type: ignore[arg-type]
     finally:
         frame.retry_count = 0
 
 
 async def _attempts(
-    st: TaskState | MapState | ParallelState, data: Any, frame: Frame, attempts: list[int] | None
+    st: TaskState | MapState | ParallelState, data: Any, frame: Frame
 ) -> tuple[int, Any]:
+    attempts: list[int] | None = None
     while True:
         try:
             eff = data if st.prepare is None else st.prepare(data, frame)
@@ -146,18 +145,34 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
         heartbeat = _field_seconds(
             st.heartbeat, st.heartbeat_path, "HeartbeatSeconds", frame, data if st.jsonata else eff
         )
-    call = TaskCall(st.name, binding.resource, frame.context)
     try:
         if binding.call_sync is not None:
             # A plain function returns before any timer could fire.
-            result = binding.call_sync(eff, call)
+            result = binding.call_sync(eff, TaskCall(st.name, binding.resource, frame.context))
+        elif (direct := getattr(binding, "call_async", None)) is not None and heartbeat is None:
+            deadline = None
+            try:
+                if timeout is None:
+                    result = await direct(eff)
+                else:
+                    with Deadline(frame.run.clock, timeout) as deadline:
+                        result = await direct(eff)
+            except (StatesError, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                if deadline is not None and deadline.expired:
+                    raise  # TimeoutSeconds: States.Timeout below
+                # The function's own exceptions (a TimeoutError too) fail it as Lambda says.
+                raise binding.failure(exc) from None
         elif timeout is None and heartbeat is None:
-            result = await binding.invoke(eff, call)
+            result = await binding.invoke(eff, TaskCall(st.name, binding.resource, frame.context))
         elif heartbeat is None:
             assert timeout is not None
+            call = TaskCall(st.name, binding.resource, frame.context)
             with Deadline(frame.run.clock, timeout):
                 result = await binding.invoke(eff, call)
         else:
+            call = TaskCall(st.name, binding.resource, frame.context)
             result = await _with_heartbeat(binding, eff, call, frame.run.clock, timeout, heartbeat)
     except TimeoutError:
         frame.event("LambdaFunctionTimedOut" if lam else "TaskTimedOut", None)

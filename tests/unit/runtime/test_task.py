@@ -366,3 +366,22 @@ async def test_data_limit_exceeded_from_a_task_result_is_caught_by_states_all() 
     result = await machine.execute({})
     assert result.status == "SUCCEEDED"
     assert result.output["Error"] == "States.DataLimitExceeded"
+
+
+async def test_an_async_function_raising_timeout_error_fails_like_any_exception() -> None:
+    async def slow_dependency(event: Any) -> Any:
+        raise TimeoutError("the database did not answer")
+
+    machine = express.StateMachine(
+        {
+            "StartAt": "T",
+            "States": {
+                "T": {"Type": "Task", "Resource": LAMBDA_ARN, "TimeoutSeconds": 30, "End": True}
+            },
+        },
+        resources={LAMBDA_ARN: slow_dependency},
+        clock=express.VirtualClock(),
+    )
+    result = await machine.execute({})
+    assert (result.status, result.error) == ("FAILED", "TimeoutError")
+    assert '"errorMessage": "the database did not answer"' in (result.cause or "")

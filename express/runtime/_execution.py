@@ -139,7 +139,10 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
                 out = await _wait(st, data, frame)  # type: ignore[arg-type]
                 nxt = st.next
             else:
-                nxt, out = await _fallible.run(st, data, frame)
+                try:
+                    nxt, out = await _fallible.run(st, data, frame)
+                finally:
+                    frame.retry_count = 0
         except StatesError as err:
             raise locate(err, st, entered, frame) from None
         except PathError as exc:

@@ -15,7 +15,7 @@ from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
 from express.compiler._paths import PathError
 from express.compiler._payload import dumps_compact
 from express.compiler._retry import matches
-from express.compiler._states import MAP, PARALLEL, MapState, ParallelState, State, TaskState
+from express.compiler._states import MAP, PARALLEL, MapState, ParallelState, TaskState
 from express.errors import ErrorName, StatesError
 from express.tasks._base import TaskCall
 
@@ -29,28 +29,23 @@ from ._frame import Frame
 __all__ = ["run_fallible"]
 
 
-async def run_fallible(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
-    try:
-        return await _attempts(st, data, frame)  # type: ignore[arg-type]
-    finally:
-        frame.retry_count = 0
+async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
+    """Run a Task, Parallel or Map state (``st``) with its retriers and catchers.
 
-
-async def _attempts(
-    st: TaskState | MapState | ParallelState, data: Any, frame: Frame
-) -> tuple[int, Any]:
+    The caller resets ``frame.retry_count`` after the state (``$$.State.RetryCount``).
+    """
     attempts: list[int] | None = None
     while True:
         try:
             eff = data if st.prepare is None else st.prepare(data, frame)
             kind = st.kind
             if kind == MAP:
-                result = await run_map(st, eff, frame)  # type: ignore[arg-type]
+                result = await run_map(st, eff, frame)
             elif kind == PARALLEL:
-                result = await run_parallel(st, eff, frame)  # type: ignore[arg-type]
+                result = await run_parallel(st, eff, frame)
             else:
-                result = await _run_task(st, eff, frame, data)  # type: ignore[arg-type]
-            out = st.finish(data, result, frame)  # type: ignore[misc]
+                result = await _run_task(st, eff, frame, data)
+            out = st.finish(data, result, frame)
             if payload_size(out) > MAX_PAYLOAD_BYTES:
                 raise _too_large(st.name)
             if st.assign is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from express._ids import uuid4
 from express.compiler._states import State
 
 from ._clock import Clock
@@ -27,6 +28,7 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
 class Run:
     __slots__ = (
         "_execution_ctx",
+        "_name",
         "clock",
         "deadline",
         "eid",
@@ -34,7 +36,6 @@ class Run:
         "fixed_arn",
         "input",
         "machine",
-        "name",
         "start_time",
         "timed",
         "transitions",
@@ -44,7 +45,7 @@ class Run:
         self,
         machine: Any,
         input: Any,
-        name: str,
+        name: str | None,
         clock: Clock,
         start_time: float,
         deadline: float,
@@ -54,7 +55,7 @@ class Run:
         self.machine = machine
         """The ``StateMachine`` (its name, ARN and role are read when first needed)."""
         self.input = input
-        self.name = name
+        self._name = name
         self.clock = clock
         self.start_time = start_time
         self.deadline = deadline
@@ -67,6 +68,13 @@ class Run:
         self._execution_ctx: dict[str, Any] | None = None
         #: An ARN chosen by the caller (the API server mints AWS-shaped ids), else derived.
         self.fixed_arn: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The execution's name: a random UUID, drawn only when something reads it."""
+        if self._name is None:
+            self._name = uuid4()
+        return self._name
 
     @property
     def arn(self) -> str:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import orjson
 
-from express._ids import uuid4
 from express.asl._load import load_definition
 from express.asl._validate import validate
 from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
@@ -36,23 +34,68 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
-@dataclass(slots=True)
 class ExecutionResult:
-    """The outcome of one execution."""
+    """The outcome of one execution.
 
-    status: str
-    """``SUCCEEDED``, ``FAILED``, ``TIMED_OUT`` or ``ABORTED``."""
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    events: list[HistoryEvent] | None = field(default=None, repr=False)
-    """The history, when the execution was asked to record it."""
-    name: str = ""
-    execution_arn: str = ""
-    start_time: float = 0.0
-    stop_time: float = 0.0
-    transitions: int = 0
-    """States entered, counting those inside Map iterations and Parallel branches."""
+    ``status`` is ``SUCCEEDED``, ``FAILED``, ``TIMED_OUT`` or ``ABORTED``; ``events`` holds
+    the history when the execution was asked to record it; ``transitions`` counts the
+    states entered, those inside Map iterations and Parallel branches included.
+    """
+
+    __slots__ = (
+        "_arn",
+        "_name",
+        "_run",
+        "cause",
+        "error",
+        "events",
+        "output",
+        "start_time",
+        "status",
+        "stop_time",
+        "transitions",
+    )
+
+    def __init__(
+        self,
+        status: str,
+        output: Any = None,
+        error: str | None = None,
+        cause: str | None = None,
+        events: list[HistoryEvent] | None = None,
+        name: str = "",
+        execution_arn: str = "",
+        start_time: float = 0.0,
+        stop_time: float = 0.0,
+        transitions: int = 0,
+        run: Run | None = None,
+    ) -> None:
+        self.status = status
+        self.output = output
+        self.error = error
+        self.cause = cause
+        self.events = events
+        self._name = name
+        self._arn = execution_arn
+        self.start_time = start_time
+        self.stop_time = stop_time
+        self.transitions = transitions
+        self._run = run
+
+    @property
+    def name(self) -> str:
+        """The execution's name (a UUID unless one was given)."""
+        return self._run.name if self._run is not None else self._name
+
+    @property
+    def execution_arn(self) -> str:
+        return self._run.arn if self._run is not None else self._arn
+
+    def __repr__(self) -> str:
+        return (
+            f"ExecutionResult(status={self.status!r}, output={self.output!r}, "
+            f"error={self.error!r}, cause={self.cause!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """``{"status", "output"}`` or ``{"status", "error", "cause"}``, as the CLI prints."""
@@ -166,7 +209,7 @@ class StateMachine:
         run = Run(
             self,
             input,
-            name or uuid4(),
+            name,
             clock,
             start,
             start + self.timeout_seconds,
@@ -186,7 +229,7 @@ class StateMachine:
                 {**payload_details("input", input), "roleArn": self.role_arn},
                 0,
             )
-        result = ExecutionResult("RUNNING", start_time=start)
+        result = ExecutionResult("RUNNING", start_time=start, run=run)
         chain = self._compiled.chain
         try:
             if payload_size(input) > MAX_PAYLOAD_BYTES:
@@ -226,8 +269,6 @@ class StateMachine:
         except asyncio.CancelledError:
             result.status = "ABORTED"
             frame.event("ExecutionAborted", None)
-            result.name = run.name
-            result.execution_arn = run.arn
             result.events = run.events
             result.stop_time = clock.time()
             result.transitions = run.transitions
@@ -241,8 +282,6 @@ class StateMachine:
         result.events = run.events
         result.stop_time = clock.time()
         result.transitions = run.transitions
-        result.name = run.name
-        result.execution_arn = run.arn
         return result
 
 

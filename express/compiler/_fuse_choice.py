@@ -61,6 +61,31 @@ class _Gen:
                 expr = f"{expr}[{seg!r}]"
         return expr
 
+    def presence(self, text: str) -> Predicate | None:
+        """A generated ``has(d, f)`` for a definite ``$`` path (no error text is built
+        for a missing one, unlike the getter's)."""
+        parsed = parse_path(text)
+        if parsed.root != "$" or parsed.segments is None or parsed.length_call:
+            return None
+        expr = "d"
+        for seg in parsed.segments:
+            if isinstance(seg, int):
+                expr = f"(_t if (_t := {expr}).__class__ is list else None)[{seg}]"
+            else:
+                expr = f"{expr}[{seg!r}]"
+        src = (
+            "def has(d, f):\n"
+            "    try:\n"
+            f"        {expr}\n"
+            "    except (KeyError, IndexError, TypeError):\n"
+            "        return False\n"
+            "    return True\n"
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(src, f"<IsPresent {text}>", "exec"), namespace)
+        has: Predicate = namespace["has"]
+        return has
+
     def rule(self, rule: dict[str, Any]) -> str:
         if "And" in rule:
             return "(" + " and ".join(self.rule(r) for r in rule["And"]) + ")"
@@ -70,8 +95,10 @@ class _Gen:
             return f"(not {self.rule(rule['Not'])})"
         op = next(k for k in rule if k in OPERATORS)
         if op == "IsPresent":
-            # Asking about a missing path is the point here: the predicate never raises.
-            return f"{self.bind(compile_rule(rule))}(d, f)"
+            # Asking about a missing path is the point here: never raise, never fall back.
+            present = self.presence(rule["Variable"]) or compile_rule(rule)
+            test = f"{self.bind(present)}(d, f)"
+            return test if rule[op] is True else f"(not {test})"
         return self.comparison(self.path(rule["Variable"]), op, rule[op])
 
     def comparison(self, value: str, op: str, c: Any) -> str:

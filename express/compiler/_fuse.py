@@ -57,8 +57,11 @@ class _Source:
 
     def value(self, text: str, var: str) -> str:
         if looks_like_intrinsic(text):
-            from .intrinsics import compile_intrinsic
+            from .intrinsics import compile_intrinsic, inline_call
 
+            inline = inline_call(text, lambda p: self.path(p, var), lambda v: self.bind("c", v))
+            if inline is not None:
+                return inline
             return f"{self.bind('g', compile_intrinsic(text, check_args=False))}({var}, f)"
         return self.path(text, var)
 
@@ -150,7 +153,8 @@ def fuse_pass(node: dict[str, Any], slow: Getter) -> Getter:
             "def run(d, f):",
             "    try:",
             *lines,
-            "    except (KeyError, IndexError, TypeError, PathError):",
+            "    except (KeyError, IndexError, TypeError, PathError, ValueError, OverflowError,"
+            " RecursionError):",
             "        return slow(d, f)",
         ]
     )

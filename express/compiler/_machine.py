@@ -350,6 +350,9 @@ def _compile_choice(
         output=compile_output_path(node),
         rule_assign=tuple(_rule_assigner(t) for t in rule_assign),
         select=select,
+        targets=tuple(t for _, t in rules),
+        simple=not any(k in node for k in ("InputPath", "OutputPath", "Assign"))
+        and not any("Assign" in rule for rule in node["Choices"]),
     )
 
 

@@ -85,6 +85,11 @@ class ChoiceState(State):
     rule_output: tuple[Getter | None, ...] = ()
     select: Callable[[Any, Frame], int] | None = field(default=None, repr=False)
     """JSONPath: all rules fused into one function giving the first match's index, or -1."""
+    targets: tuple[int, ...] = ()
+    """The ``Next`` of each rule, by rule index."""
+    simple: bool = False
+    """Nothing but the rules: no InputPath/OutputPath, no Assign (the interpreter then
+    routes with ``select`` and ``targets`` inline)."""
     """JSONata: the matched rule's ``Output`` (or the input); empty for JSONPath, where
     ``output`` (OutputPath) applies to every outcome."""
 

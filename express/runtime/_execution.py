@@ -128,7 +128,14 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
                 if st.assign is not None:
                     frame.variables.update(st.assign(data, out, frame))
             elif kind == CHOICE:
-                nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
+                if st.simple:  # type: ignore[attr-defined]
+                    i = st.select(data, frame)  # type: ignore[attr-defined]
+                    nxt = st.targets[i] if i >= 0 else st.default  # type: ignore[attr-defined]
+                    if nxt < 0:
+                        raise _no_choice_matched()
+                    out = data
+                else:
+                    nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
             elif kind == SUCCEED:
                 step = st.run  # type: ignore[attr-defined]
                 out = data if step is None else step(data, frame)
@@ -198,7 +205,14 @@ def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
                 if st.assign is not None:
                     frame.variables.update(st.assign(data, out, frame))
             elif kind == CHOICE:
-                nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
+                if st.simple:  # type: ignore[attr-defined]
+                    i = st.select(data, frame)  # type: ignore[attr-defined]
+                    nxt = st.targets[i] if i >= 0 else st.default  # type: ignore[attr-defined]
+                    if nxt < 0:
+                        raise _no_choice_matched()
+                    out = data
+                else:
+                    nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
             elif kind == SUCCEED:
                 step = st.run  # type: ignore[attr-defined]
                 out = data if step is None else step(data, frame)
@@ -264,16 +278,20 @@ def _choose(st: ChoiceState, data: Any, frame: Frame) -> tuple[int, Any]:
 
 def _no_match(st: ChoiceState, eff: Any, frame: Frame) -> tuple[int, Any]:
     if st.default < 0:
-        # The Developer Guide names States.NoChoiceMatched, but AWS is reported to fail
-        # with States.Runtime and this text (verified against us-east-1 by other engines).
-        raise StatesError(
-            ErrorName.RUNTIME,
-            "Failed to transition out of the state. The state does not point to a next state.",
-        )
+        raise _no_choice_matched()
     out = eff if st.output is None else st.output(eff, frame)
     if st.assign is not None:
         frame.variables.update(st.assign(eff, out, frame))
     return st.default, out
+
+
+def _no_choice_matched() -> StatesError:
+    # The Developer Guide names States.NoChoiceMatched, but AWS is reported to fail with
+    # States.Runtime and this text (verified against us-east-1 by other engines).
+    return StatesError(
+        ErrorName.RUNTIME,
+        "Failed to transition out of the state. The state does not point to a next state.",
+    )
 
 
 def _failure(st: FailState, data: Any, frame: Frame) -> StatesError:

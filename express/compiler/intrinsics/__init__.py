@@ -11,6 +11,7 @@ bad argument values raise ``StatesError`` with ``INTRINSIC_ERROR``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from express.asl._intrinsics import (
@@ -30,7 +31,7 @@ from .._paths import compile_path
 from . import _array, _encoding, _json, _math, _string
 from ._base import INTRINSIC_ERROR, Impl, invalid
 
-__all__ = ["INTRINSIC_ERROR", "compile_intrinsic"]
+__all__ = ["INLINE_FAILURES", "INTRINSIC_ERROR", "compile_intrinsic", "inline_call"]
 
 _IMPLS: Final[dict[str, Impl]] = {
     **_array.FUNCTIONS,
@@ -152,3 +153,49 @@ def _bind(impl: Impl, call: Call, getters: tuple[Getter, ...]) -> Getter:
             raise invalid(call) from None
 
     return get_n
+
+
+def inline_call(
+    text: str,
+    path: Callable[[str], str],
+    bind: Callable[[Any], str],
+) -> str | None:
+    """``text`` as one Python expression for generated code, or None when it cannot be.
+
+    ``path(text)`` gives the expression reading a path argument and ``bind(value)`` a
+    name for a constant. Implementations are called directly (no getter closures); any
+    lookup or value error makes the generated code fall back to ``compile_intrinsic``'s
+    getter, which raises AWS's error.
+    """
+    try:
+        call = parse_intrinsic(text, check_args=False)
+    except IntrinsicSyntaxError:
+        return None
+    return _inline(call, path, bind)
+
+
+def _inline(call: Call, path: Callable[[str], str], bind: Callable[[Any], str]) -> str | None:
+    low, high = arity(call.name)
+    if len(call.args) < low or (high is not None and len(call.args) > high):
+        return None
+    args = []
+    for arg in call.args:
+        if isinstance(arg, Call):
+            inner = _inline(arg, path, bind)
+            if inner is None:
+                return None
+            args.append(inner)
+        elif isinstance(arg, Path):
+            args.append(path(arg.text))
+        elif isinstance(arg, Template):
+            try:
+                args.append(bind(_string.SplitTemplate(split_template(arg.raw))))
+            except IntrinsicSyntaxError:
+                return None
+        else:
+            args.append(bind(arg))
+    return f"{bind(_IMPLS[call.name])}({bind(call)}, {', '.join(args)})".replace(", )", ")")
+
+
+#: What generated code must treat as "take the slow path" besides failed lookups.
+INLINE_FAILURES: Final = _BAD_VALUE

@@ -183,7 +183,7 @@ def inflight_sweep(
         loop = new_loop(kind)
         try:
             for n in (int(x) for x in args.inflight.split(",") if x):
-                total = max(n * 3, 300)
+                total = max(n * (8 if n <= 1000 else 3), 400)
                 reps = max(3, args.reps // 2)
                 ex = _inflight(lambda: machine.execute(inp), loop, n, total, reps)
                 fl = _inflight(lambda: floor.task_io(inp), loop, n, total, reps)

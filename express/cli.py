@@ -59,10 +59,17 @@ def load_resources(spec: str) -> Mapping[str, Any]:
             if module_spec is None or module_spec.loader is None:
                 _fail(f"{spec}: not a Python module")
             module = importlib.util.module_from_spec(module_spec)
+            # Registered first, as an import would: dataclasses and pickling look it up.
+            sys.modules[module_spec.name] = module
             module_spec.loader.exec_module(module)
         else:
+            # The working directory is searched for this import only, so that its files
+            # cannot shadow modules imported later.
             sys.path.insert(0, str(Path.cwd()))
-            module = importlib.import_module(spec)
+            try:
+                module = importlib.import_module(spec)
+            finally:
+                sys.path.remove(str(Path.cwd()))
     except UsageError:
         raise
     except FileNotFoundError:
@@ -102,8 +109,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a mock config that does not fit this machine
         _fail(str(exc))
     result = asyncio.run(_execute(machine, adapters, payload, args.execution_name))
-    sys.stdout.write(orjson.dumps(result.to_dict()).decode() + "\n")
+    sys.stdout.write(_to_json(result.to_dict()) + "\n")
     return EXIT_OK if result.status == "SUCCEEDED" else EXIT_FAILED
+
+
+def _to_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # deeper than orjson writes, or an int past 64 bits
+        import json
+
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            _fail(f"the result cannot be written as JSON: {exc}")
 
 
 def _adapters(args: argparse.Namespace) -> tuple[Any, Any]:

@@ -38,10 +38,17 @@ Finisher = Callable[[Any, Any, Frame], Any]
 
 
 def payload_size(value: Any) -> int:
+    """Bytes of ``value`` as JSON; ``States.Runtime`` when it is not JSON data at all."""
     try:
         return len(orjson.dumps(value))
     except TypeError:
+        pass  # nested deeper than orjson writes, or an integer past 64 bits
+    try:
         return len(dumps_compact(value).encode())
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StatesError(
+            ErrorName.RUNTIME, f"The value cannot be represented as JSON: {type(exc).__name__}"
+        ) from None
 
 
 def check_result_size(value: Any, who: str) -> None:

@@ -90,7 +90,9 @@ def _inline(state: State) -> bool:
     if not state.is_async:
         return True
     if isinstance(state, TaskState):
-        return getattr(state.binding, "call_sync", None) is not None
+        # A retry's back-off would hold up the iterations queued behind this one.
+        retries = any(r.max_attempts > 0 for r in state.retriers)
+        return getattr(state.binding, "call_sync", None) is not None and not retries
     if isinstance(state, ParallelState):
         return all(b.inline for b in state.branches)
     if isinstance(state, MapState):

@@ -9,6 +9,7 @@ these tables: the runtime marks them terminal first.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,10 @@ class Retrier:
 
         ``random`` is uniform in [0, 1), used only with ``JitterStrategy: FULL``.
         """
-        seconds = self.interval * self.backoff ** (attempt - 1)
+        try:
+            seconds = self.interval * self.backoff ** (attempt - 1)
+        except OverflowError:  # BackoffRate 1e10 for the 40th time: "very long"
+            seconds = math.inf
         if self.max_delay is not None and seconds > self.max_delay:
             seconds = self.max_delay
         if self.full_jitter:

@@ -104,7 +104,6 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
     clock = run.clock
     recording = run.events is not None
     timed = run.timed
-    countdown = _CHECK_EVERY
     while True:
         st = states[idx]
         kind = st.kind
@@ -163,9 +162,11 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
             return out
         idx = nxt
         data = out
-        countdown -= 1
-        if not countdown:
-            countdown = _CHECK_EVERY
+        # The budget is the execution's, shared by its branches and iterations: a Map of
+        # many short iterations must yield and time out as a long loop does.
+        run.budget -= 1
+        if run.budget <= 0:
+            run.budget = _CHECK_EVERY
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             await asyncio.sleep(0)
@@ -181,7 +182,6 @@ def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
     clock = run.clock
     recording = run.events is not None
     timed = run.timed
-    countdown = _CHECK_EVERY
     while True:
         st = states[idx]
         kind = st.kind
@@ -231,8 +231,9 @@ def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
             return out
         idx = nxt
         data = out
-        countdown -= 1
-        if not countdown:
+        run.budget -= 1
+        if run.budget <= 0:
+            run.budget = _CHECK_EVERY
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             # A long (or endless) loop must not hold the event loop: hand it back.

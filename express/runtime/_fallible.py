@@ -78,6 +78,17 @@ async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
         raise err
 
 
+def _as_failure(binding: Any, exc: Exception) -> StatesError:
+    """How an exception from a resource fails its task (as Lambda reports it, by default)."""
+    failure = getattr(binding, "failure", None)
+    if failure is not None:
+        err: StatesError = failure(exc)
+        return err
+    from express.tasks.local import lambda_failure
+
+    return lambda_failure(exc)
+
+
 def _too_large(name: str) -> StatesError:
     """A state's own input or output over the quota: the execution fails, uncaught."""
     err = StatesError(
@@ -144,6 +155,13 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
         if binding.call_sync is not None:
             # A plain function returns before any timer could fire.
             result = binding.call_sync(eff, TaskCall(st.name, binding.resource, frame.context))
+            if hasattr(result, "__await__"):  # a plain function that returned a coroutine
+                try:
+                    result = await result
+                except (StatesError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:
+                    raise _as_failure(binding, exc) from None
         elif (direct := getattr(binding, "call_async", None)) is not None and heartbeat is None:
             deadline = None
             try:
@@ -158,7 +176,7 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
                 if deadline is not None and deadline.expired:
                     raise  # TimeoutSeconds: States.Timeout below
                 # The function's own exceptions (a TimeoutError too) fail it as Lambda says.
-                raise binding.failure(exc) from None
+                raise _as_failure(binding, exc) from None
         elif timeout is None and heartbeat is None:
             result = await binding.invoke(eff, TaskCall(st.name, binding.resource, frame.context))
         elif heartbeat is None:

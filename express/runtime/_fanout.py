@@ -33,6 +33,8 @@ async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     except asyncio.CancelledError:
         for t in tasks:
             t.cancel()
+        # Let them unwind (MapIterationAborted, user finally blocks) before we report.
+        await asyncio.gather(*tasks, return_exceptions=True)
         raise
     failed = next((t for t in tasks if t.done() and t.exception() is not None), None)
     if failed is not None:
@@ -40,6 +42,9 @@ async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
             t.cancel()
         if pending:
             await asyncio.wait(pending)
+        for t in tasks:  # retrieve every outcome: no "exception was never retrieved"
+            if not t.cancelled():
+                t.exception()
         exc = failed.exception()
         assert exc is not None
         raise exc
@@ -105,19 +110,32 @@ def _items(st: MapState, eff: Any, frame: Frame) -> list[Any]:
     )
 
 
+def _batch_limit(spec: dict[str, Any], field: str, eff: Any, frame: Frame) -> int | None:
+    value = spec.get(field)
+    path = spec.get(field + "Path")
+    if path is not None:
+        from express.compiler._paths import compile_path
+
+        try:
+            value = compile_path(path)(eff, frame)
+        except PathError as exc:
+            raise StatesError(ErrorName.RUNTIME, f"Invalid path '{path}' : {exc.detail}") from None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        shown = value if isinstance(value, str) else dumps_compact(value)
+        raise StatesError(
+            ErrorName.RUNTIME,
+            f'The {field}Path field refers to value "{shown}" which is not a valid integer: {path}',
+        )
+    return value
+
+
 def _batches(st: MapState, items: list[Any], eff: Any, frame: Frame) -> list[Any]:
     spec = st.batcher
     assert spec is not None
-    max_items = spec.get("MaxItemsPerBatch")
-    if "MaxItemsPerBatchPath" in spec:
-        from express.compiler._paths import compile_path
-
-        max_items = compile_path(spec["MaxItemsPerBatchPath"])(eff, frame)
-    max_bytes = spec.get("MaxInputBytesPerBatch")
-    if "MaxInputBytesPerBatchPath" in spec:
-        from express.compiler._paths import compile_path
-
-        max_bytes = compile_path(spec["MaxInputBytesPerBatchPath"])(eff, frame)
+    max_items = _batch_limit(spec, "MaxItemsPerBatch", eff, frame)
+    max_bytes = _batch_limit(spec, "MaxInputBytesPerBatch", eff, frame)
     batch_input = spec.get("BatchInput")
     out: list[Any] = []
     current: list[Any] = []
@@ -143,6 +161,11 @@ def _batches(st: MapState, items: list[Any], eff: Any, frame: Frame) -> list[Any
 async def run_map(st: MapState, eff: Any, frame: Frame) -> list[Any]:
     items = _items(st, eff, frame)
     limit = _integer(st, st.max_concurrency, st.max_concurrency_path, "MaxConcurrency", eff, frame)
+    if limit < 0:
+        raise StatesError(
+            ErrorName.RUNTIME,
+            f"Expected non-negative integer for MaxConcurrency, got '{limit}' instead.",
+        )
     if st.batcher is not None:
         items = _batches(st, items, eff, frame)
     frame.event("MapStateStarted", {"length": len(items)} if frame.run.events is not None else None)

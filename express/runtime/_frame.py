@@ -29,6 +29,7 @@ class Run:
     __slots__ = (
         "_execution_ctx",
         "_name",
+        "budget",
         "clock",
         "deadline",
         "eid",
@@ -60,6 +61,8 @@ class Run:
         self.start_time = start_time
         self.deadline = deadline
         self.eid = 0
+        #: Transitions left before the interpreter checks the deadline and yields the loop.
+        self.budget = 1024
         #: States entered (the unit AWS bills Standard workflows by), for metrics.
         self.transitions = 0
         #: Read the clock on every state entry (only when something can observe the time).

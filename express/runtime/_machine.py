@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +31,7 @@ __all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
 
 #: An Express execution runs for at most five minutes.
 EXPRESS_LIMIT_SECONDS = 300.0
+_log = logging.getLogger("express")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -273,6 +275,15 @@ class StateMachine:
             result.stop_time = clock.time()
             result.transitions = run.transitions
             raise
+        except Exception as exc:  # a bug, or data no JSON engine can hold: never a crash
+            _log.exception("execution %s failed unexpectedly", run.name)
+            result.status = "FAILED"
+            result.error = ErrorName.RUNTIME
+            result.cause = f"Internal error: {type(exc).__name__}: {exc}"
+            frame.event(
+                "ExecutionFailed",
+                _error_details(result.error, result.cause) if recording else None,
+            )
         else:
             result.status = "SUCCEEDED"
             result.output = output

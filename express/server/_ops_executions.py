@@ -91,10 +91,11 @@ async def start_sync_execution(api: Api, p: dict[str, Any]) -> dict[str, Any]:
     name = _name(p)
     text = p.get("input")
     data = parse_input(text)
+    # Resolved before admission: a refused test case must not hold an in-flight slot.
+    machine = api.runnable(record, p["stateMachineArn"])
     bound = api.admit(record)
     arn = execution_arn(record.arn, name, new_id())
     events: list[HistoryEvent] | None = [] if bound.record_events else None
-    machine = api.runnable(record, p["stateMachineArn"])
     try:
         result = await machine.execute(data, name=name, arn=arn, events=events)
     except asyncio.CancelledError:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from express.compiler._retry import matches
 from express.errors import ApiError, DefinitionError, ErrorName, TaskFailed
 from express.runtime._events import HistoryEvent
 from express.runtime._machine import StateMachine
@@ -106,10 +107,10 @@ def _mock(original: dict[str, Any], mock: dict[str, Any] | None) -> dict[str, An
 
 def _retrier(original: dict[str, Any], error: str | None) -> tuple[int, float] | None:
     """(index, first back-off) of the retrier AWS would retry ``error`` with, if any."""
+    if error in ErrorName.UNCATCHABLE:
+        return None
     for i, retrier in enumerate(original.get("Retry") or ()):
-        names = retrier.get("ErrorEquals", ())
-        uncatchable = error in ErrorName.UNCATCHABLE
-        if error in names or ("States.ALL" in names and not uncatchable):
+        if matches(frozenset(retrier.get("ErrorEquals", ())), error):
             if retrier.get("MaxAttempts", 3) == 0:
                 return None
             return i, float(retrier.get("IntervalSeconds", 1))

@@ -20,7 +20,14 @@ from express.errors import ExpressError, LambdaFunctionError, StatesError, TaskF
 
 from ._base import TaskCall
 
-__all__ = ["LAMBDA_INVOKE", "Resource", "ResourceBinding", "local_resolver", "function_name"]
+__all__ = [
+    "LAMBDA_INVOKE",
+    "Resource",
+    "ResourceBinding",
+    "lambda_failure",
+    "local_resolver",
+    "function_name",
+]
 
 Resource = Callable[[Any], Any]
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -73,6 +80,11 @@ def _lambda_failure(exc: BaseException, compact: bool) -> TaskFailed:
     # integration re-serialises it compactly.
     cause = json.dumps(doc, separators=(",", ":")) if compact else json.dumps(doc)
     return TaskFailed(err.error_type, cause)
+
+
+def lambda_failure(exc: BaseException) -> TaskFailed:
+    """``exc`` as the Lambda runtime reports an unhandled error of a function."""
+    return _lambda_failure(exc, compact=False)
 
 
 class ResourceBinding:

@@ -155,7 +155,10 @@ class HttpAdapter:
                         return await _result(resp)
             except (aiohttp.ClientError, OSError) as exc:
                 raise TaskFailed(SOCKET, _socket_cause(exc, url)) from None
-            url = resp.url.join(URL(location))
+            try:
+                url = resp.url.join(URL(location))
+            except ValueError:  # the server's Location is no URL
+                raise TaskFailed(SOCKET, f"Invalid redirect location: {location!r}") from None
             query = []  # the Location carries its own query
             if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
                 method = "GET" if method != "HEAD" else method
@@ -261,7 +264,10 @@ def _request(
             raise _bad("Headers must be an object of header names to values.")
         for name, value in raw_headers.items():
             values = value if isinstance(value, list) else [value]
-            headers[name] = ",".join(_scalar(v) for v in values)
+            text = ",".join(_scalar(v) for v in values)
+            if any(ch in name or ch in text for ch in "\r\n\0") or not name:
+                raise _bad(f"Header {name!r} has a name or value that HTTP cannot carry.")
+            headers[name] = text
     headers.setdefault("User-Agent", _USER_AGENT)
     query: list[tuple[str, str]] = []
     raw_query = params.get("QueryParameters")

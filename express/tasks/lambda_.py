@@ -42,6 +42,9 @@ from .local import _LAMBDA_ARN, LAMBDA_INVOKE, Resource, ResourceBinding, _looku
 
 __all__ = ["LambdaEndpoint", "LambdaFunctionBinding", "LambdaInvokeBinding"]
 
+#: Payloads over AWS's 256 KiB quota fail anyway: read no further than that.
+_MAX_READ = 262_144
+
 _STATUS_CODES = {
     400: "InvalidRequestContentException",
     403: "AccessDeniedException",
@@ -144,8 +147,11 @@ class LambdaEndpoint:
         session = self._pool.get()
         try:
             async with session.post(url, data=body, headers=headers) as resp:
-                raw = await resp.read()
+                # Read one byte past the quota, no more: a bigger payload fails anyway.
+                raw = await resp.content.read(_MAX_READ + 1)
                 return _Response(resp.status, list(resp.headers.items()), raw)
+        except ValueError as exc:  # a header value that HTTP cannot carry
+            raise TaskFailed("Lambda.InvalidParameterValueException", str(exc)) from None
         except (aiohttp.ClientError, OSError) as exc:
             cause = f"Unable to execute HTTP request: {exc or type(exc).__name__}"
             raise TaskFailed("Lambda.SdkClientException", cause) from None

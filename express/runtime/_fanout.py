@@ -51,11 +51,22 @@ async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     return [t.result() for t in tasks]
 
 
+async def _branch(frame: Frame, chain: Chain, data: Any) -> Any:
+    """One branch run in line: as a plain call when it is pure."""
+    if chain.pure:
+        try:
+            return run_pure(frame, chain, data)
+        except Budget as budget:
+            await asyncio.sleep(0)
+            return await run_chain(frame, chain, budget.data, budget.index)
+    return await run_chain(frame, chain, data)
+
+
 async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
     frame.event("ParallelStateStarted")
     try:
         if all(b.inline for b in st.branches):
-            results = [await run_chain(frame.child(), b, eff) for b in st.branches]
+            results = [await _branch(frame.child(), b, eff) for b in st.branches]
         else:
             results = await _fail_fast([run_chain(frame.child(), b, eff) for b in st.branches])
     except StatesError:

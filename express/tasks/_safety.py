@@ -77,15 +77,21 @@ class OutboundPolicy:
     def host_allowed(self, host: str) -> bool:
         return host.lower().rstrip(".") in self._hosts
 
-    def refusal(self, address: str, host: str | None = None) -> str | None:
-        """Why ``address`` may not be connected to, or None when it may."""
+    def refusal(
+        self, address: str, host: str | None = None, *, vouched: bool = True
+    ) -> str | None:
+        """Why ``address`` may not be connected to, or None when it may.
+
+        ``vouched=False`` ignores the addresses that an allowed host name resolved to:
+        they are allowed for that name only, never for another name or an IP literal.
+        """
         try:
             ip = ipaddress.ip_address(address.split("%", 1)[0])
         except ValueError:
             return f"'{address}' is not an IP address"
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
-        if ip in self._vouched or any(ip in net for net in self._networks):
+        if (vouched and ip in self._vouched) or any(ip in net for net in self._networks):
             return None
         if ip.is_global and not ip.is_multicast:
             return None
@@ -95,6 +101,16 @@ class OutboundPolicy:
             "private, loopback or link-local addresses; allow the host explicitly "
             "(allow_hosts / --allow-host) to reach it."
         )
+
+    def literal_refusal(self, host: str) -> str | None:
+        """For a URL whose host is an IP literal (no resolver sees it): why it is refused."""
+        if self.host_allowed(host):
+            return None
+        try:
+            ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        except ValueError:
+            return None  # a name: the resolver checks it
+        return self.refusal(host.strip("[]"), vouched=False)
 
     def vouch(self, address: str) -> None:
         self._vouched.add(ipaddress.ip_address(address.split("%", 1)[0]))
@@ -126,7 +142,7 @@ class SafeResolver(AbstractResolver):
         kept: list[ResolveResult] = []
         reason = None
         for r in results:
-            why = self._policy.refusal(r["host"], host)
+            why = self._policy.refusal(r["host"], host, vouched=False)
             if why is None:
                 kept.append(r)
             else:

@@ -145,6 +145,9 @@ class HttpAdapter:
     ) -> dict[str, Any]:
         origin = url.origin()
         for _ in range(self.max_redirects + 1):
+            refused = self.policy.literal_refusal(url.host or "")
+            if refused is not None:
+                raise TaskFailed(SOCKET, refused)
             try:
                 async with session.request(
                     method, url, params=query, headers=headers, data=body, allow_redirects=False

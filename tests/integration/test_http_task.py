@@ -276,6 +276,23 @@ async def test_redirect_within_allowed_hosts_is_followed(api: TestServer) -> Non
     assert result.output["ResponseBody"]["query"] == [["hop", "2"]]
 
 
+async def test_an_allowed_name_does_not_open_its_addresses_to_other_urls(
+    api: TestServer,
+) -> None:
+    by_name = http_task({"ApiEndpoint": f"http://localhost:{api.port}/text", "Method": "GET"})
+    by_address = http_task({"ApiEndpoint.$": "$.url", "Method": "GET"})
+    async with TaskAdapters(allow_hosts={"localhost"}) as adapters:
+        first = await express.StateMachine(by_name, adapters=adapters).execute({})
+        assert first.status == "SUCCEEDED", first.cause
+        # localhost resolved to a loopback address; a URL naming that address (say, one
+        # taken from execution input) is still refused.
+        second = await express.StateMachine(by_address, adapters=adapters).execute(
+            {"url": f"http://127.0.0.1:{api.port}/text"}
+        )
+    assert second.error == "States.Http.Socket"
+    assert "Refused to connect" in (second.cause or "")
+
+
 async def test_allowed_network_reaches_loopback(api: TestServer) -> None:
     url = f"http://localhost:{api.port}/text"
     result = await run(

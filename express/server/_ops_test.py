@@ -142,7 +142,17 @@ async def test_state(api: Api, p: dict[str, Any]) -> dict[str, Any]:
         )
     except DefinitionError as exc:
         raise _errors.invalid_definition(exc.diagnostics) from None
-    result = await machine.execute(data, record_events=True)
+    # TestState runs like any execution: it takes an in-flight slot or is throttled.
+    if api.draining or not api.admission.acquire():
+        raise _errors.throttled(
+            "the server is draining"
+            if api.draining
+            else f"{api.admission.limit} executions in flight"
+        )
+    try:
+        result = await machine.execute(data, record_events=True)
+    finally:
+        api.admission.release()
     events = result.events or []
     entered = [
         e.details["name"]

@@ -22,11 +22,10 @@ serves JSONPath ``Assign`` (``limit_variables``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
+from express.asl._timestamps import parse_timestamp
 from express.errors import ErrorName, StatesError
 
 from ._frame import Frame, Getter
@@ -414,25 +413,6 @@ def _timestamp(expr: Any) -> Callable[[Any, Frame, float], float]:
         return max(0.0, when - now)
 
     return until
-
-
-# RFC 3339 as ASL profiles it: uppercase T, and Z or a numeric offset.
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-
-
-def parse_timestamp(text: str) -> float | None:
-    """Epoch seconds of an RFC 3339 timestamp, or None when AWS would refuse it."""
-    m = _TIMESTAMP.match(text)
-    if m is None:
-        return None
-    frac = m.group(1) or ""
-    zone = "+00:00" if m.group(2) == "Z" else m.group(2)
-    head = text[:19]
-    try:
-        when = datetime.fromisoformat(head + zone).timestamp()
-    except ValueError:
-        return None
-    return when + (float("0" + frac) if frac else 0.0)
 
 
 def _map(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Any
 
+from express.asl._timestamps import parse_timestamp
 from express.compiler._paths import PathError
 from express.compiler._payload import dumps_compact
 from express.compiler._states import WaitState
@@ -14,26 +13,6 @@ from express.errors import ErrorName, StatesError
 from ._frame import Frame
 
 __all__ = ["parse_timestamp", "wait_seconds"]
-
-# AWS accepts RFC 3339 with an uppercase T and an explicit offset (Z or ±hh:mm).
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
-
-
-def parse_timestamp(text: Any) -> float | None:
-    """Epoch seconds of an RFC 3339 timestamp, or None when AWS would refuse it."""
-    if not isinstance(text, str) or _TIMESTAMP.match(text) is None:
-        return None
-    value = text[:-1] + "+00:00" if text.endswith("Z") else text
-    if "." in value:
-        head, _, rest = value.partition(".")
-        digits = re.match(r"\d+", rest)
-        assert digits is not None
-        frac = digits.group(0)
-        value = head + "." + (frac + "000000")[:6] + rest[len(frac) :]
-    try:
-        return datetime.fromisoformat(value).timestamp()
-    except ValueError:
-        return None
 
 
 def _runtime(message: str) -> StatesError:

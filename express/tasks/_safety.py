@@ -77,9 +77,7 @@ class OutboundPolicy:
     def host_allowed(self, host: str) -> bool:
         return host.lower().rstrip(".") in self._hosts
 
-    def refusal(
-        self, address: str, host: str | None = None, *, vouched: bool = True
-    ) -> str | None:
+    def refusal(self, address: str, host: str | None = None, *, vouched: bool = True) -> str | None:
         """Why ``address`` may not be connected to, or None when it may.
 
         ``vouched=False`` ignores the addresses that an allowed host name resolved to:

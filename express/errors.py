@@ -31,6 +31,7 @@ __all__ = [
     "StatesError",
     "TaskFailed",
     "Throttled",
+    "data_limit_exceeded",
 ]
 
 
@@ -103,6 +104,21 @@ class StatesError(ExpressError):
         self.error = error
         self.cause = cause
         super().__init__(f"{error}: {cause}" if cause else str(error))
+
+
+def data_limit_exceeded(who: str, *, terminal: bool) -> StatesError:
+    """``States.DataLimitExceeded`` worded as AWS words it (``who``: the state's name, the
+    resource ARN, or ``lambda``/``http`` for those integrations). A state's own oversized
+    input or output is ``terminal``; an oversized task result is a catchable task failure,
+    as AWS's recorded executions show."""
+    err = StatesError(
+        ErrorName.DATA_LIMIT_EXCEEDED,
+        f"The state/task '{who}' returned a result with a size exceeding the maximum number "
+        "of bytes service limit.",
+    )
+    err.located = True
+    err.terminal = terminal
+    return err
 
 
 class TaskFailed(StatesError):

@@ -21,7 +21,6 @@ from ._payload import compile_template, dumps_compact
 __all__ = [
     "MAX_PAYLOAD_BYTES",
     "Finisher",
-    "check_result_size",
     "compile_finisher",
     "compile_input",
     "compile_output_path",
@@ -49,18 +48,6 @@ def payload_size(value: Any) -> int:
         raise StatesError(
             ErrorName.RUNTIME, f"The value cannot be represented as JSON: {type(exc).__name__}"
         ) from None
-
-
-def check_result_size(value: Any, who: str) -> None:
-    if payload_size(value) > MAX_PAYLOAD_BYTES:
-        raise StatesError(ErrorName.DATA_LIMIT_EXCEEDED, _limit_cause(who))
-
-
-def _limit_cause(who: str) -> str:
-    return (
-        f"The state/task '{who}' returned a result with a size exceeding the maximum "
-        "number of bytes service limit."
-    )
 
 
 def _path_getter(text: str) -> Getter:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from express.errors import ErrorName, StatesError
+from express.errors import ErrorName, StatesError, data_limit_exceeded
 
 from ._choice import compile_rule
 from ._frame import Frame, Getter
@@ -297,14 +297,7 @@ def _same(d: Any, f: Frame) -> Any:
 
 def _too_large(name: str) -> Getter:
     def run(d: Any, f: Frame) -> Any:
-        err = StatesError(
-            ErrorName.DATA_LIMIT_EXCEEDED,
-            f"The state/task '{name}' returned a result with a size exceeding the maximum "
-            "number of bytes service limit.",
-        )
-        err.located = True
-        err.terminal = True
-        raise err
+        raise data_limit_exceeded(name, terminal=True)
 
     return run
 

@@ -16,7 +16,7 @@ from express.compiler._paths import PathError
 from express.compiler._payload import dumps_compact
 from express.compiler._retry import matches
 from express.compiler._states import MAP, PARALLEL, MapState, ParallelState, TaskState
-from express.errors import ErrorName, StatesError
+from express.errors import ErrorName, StatesError, data_limit_exceeded
 from express.tasks._base import TaskCall
 
 from ._clock import Clock, Deadline
@@ -91,14 +91,7 @@ def _as_failure(binding: Any, exc: Exception) -> StatesError:
 
 def _too_large(name: str) -> StatesError:
     """A state's own input or output over the quota: the execution fails, uncaught."""
-    err = StatesError(
-        ErrorName.DATA_LIMIT_EXCEEDED,
-        f"The state/task '{name}' returned a result with a size exceeding the maximum number "
-        "of bytes service limit.",
-    )
-    err.located = True
-    err.terminal = True
-    return err
+    return data_limit_exceeded(name, terminal=True)
 
 
 def _retry_delay(
@@ -209,13 +202,7 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
         raise
     if payload_size(result) > MAX_PAYLOAD_BYTES:
         frame.event("LambdaFunctionFailed" if lam else "TaskFailed", None)
-        err = StatesError(
-            ErrorName.DATA_LIMIT_EXCEEDED,
-            f"The state/task '{binding.label}' returned a result with a size exceeding the "
-            "maximum number of bytes service limit.",
-        )
-        err.located = True
-        raise err
+        raise data_limit_exceeded(binding.label, terminal=False)
     frame.event(
         "LambdaFunctionSucceeded" if lam else "TaskSucceeded",
         payload_details("output", result) if recording else None,

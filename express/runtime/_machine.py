@@ -15,7 +15,7 @@ from express.asl._load import load_definition
 from express.asl._validate import validate
 from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
 from express.compiler._machine import compile_machine
-from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError
+from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError, data_limit_exceeded
 from express.tasks._base import TaskObserver
 from express.tasks._resolve import TaskAdapters, build_resolver
 from express.tasks.local import Resource
@@ -250,11 +250,7 @@ class StateMachine:
                 with Deadline(clock, run.deadline - clock.time()):
                     output = await run_chain(frame, chain, input)
             if payload_size(output) > MAX_PAYLOAD_BYTES:
-                raise StatesError(
-                    ErrorName.DATA_LIMIT_EXCEEDED,
-                    "The state/task 'Execution' returned a result with a size exceeding the "
-                    "maximum number of bytes service limit.",
-                )
+                raise data_limit_exceeded("Execution", terminal=True)
         except StatesError as err:
             result.status = "FAILED"
             result.error = err.error

@@ -34,7 +34,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from express.compiler._io import MAX_PAYLOAD_BYTES
-from express.errors import ErrorName, StatesError, TaskFailed
+from express.errors import ErrorName, StatesError, TaskFailed, data_limit_exceeded
 
 from ._base import TaskCall
 from ._connections import Connection, Connections
@@ -198,13 +198,7 @@ async def _result(resp: aiohttp.ClientResponse) -> dict[str, Any]:
             break
     raw = bytes(buf)
     if len(raw) > MAX_PAYLOAD_BYTES:
-        err = StatesError(
-            ErrorName.DATA_LIMIT_EXCEEDED,
-            "The state/task 'http' returned a result with a size exceeding the maximum "
-            "number of bytes service limit.",
-        )
-        err.located = True
-        raise err
+        raise data_limit_exceeded("http", terminal=False)
     text = raw.decode(resp.charset or "utf-8", errors="replace")
     body: Any = text
     ctype = resp.content_type.lower() if "Content-Type" in resp.headers else ""

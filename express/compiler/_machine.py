@@ -271,16 +271,9 @@ def _compile_pass(name: str, node: dict[str, Any]) -> Getter | None:
         result = node["Result"]
         if payload_size(result) > MAX_PAYLOAD_BYTES:
             return _too_large(name)
-        in_path = None
         produce: Getter = lambda d, f: result  # noqa: E731
     else:
-        in_path = None
-        produce_or_none = compile_input(node, "Parameters")
-        if produce_or_none is None:
-            produce = _same
-        else:
-            produce = produce_or_none
-    del in_path
+        produce = compile_input(node, "Parameters") or _same
     finish = compile_finisher(node, selector=False)
     if produce is _same and "ResultPath" not in node and "OutputPath" not in node:
         return None

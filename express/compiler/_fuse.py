@@ -29,10 +29,10 @@ from express.asl._jsonpath import parse_path
 from ._frame import Getter
 from ._paths import PathError, compile_path
 
-__all__ = ["fuse_pass"]
+__all__ = ["FAST_FAILURES", "Source", "fuse_pass", "pass_lines"]
 
 
-class _Source:
+class Source:
     def __init__(self) -> None:
         self.names: dict[str, Any] = {"PathError": PathError, "bad": _bad}
         self.lines: list[str] = []
@@ -87,18 +87,18 @@ class _Source:
         if not segments or not all(isinstance(s, str) for s in segments):
             return False
         # A non-dict anywhere raises TypeError (None is replaced by a new object).
-        self.lines.append(f"        o = {target}.copy() if {target}.__class__ is dict else bad()")
+        self.lines.append(f"o = {target}.copy() if {target}.__class__ is dict else bad()")
         node = "o"
         for i, key in enumerate(segments[:-1]):
             child = f"n{i}"
             self.lines += [
-                f"        {child} = {node}.get({key!r})",
-                f"        {child} = {{}} if {child} is None else "
+                f"{child} = {node}.get({key!r})",
+                f"{child} = {{}} if {child} is None else "
                 f"({child}.copy() if {child}.__class__ is dict else bad())",
-                f"        {node}[{key!r}] = {child}",
+                f"{node}[{key!r}] = {child}",
             ]
             node = child
-        self.lines.append(f"        {node}[{segments[-1]!r}] = {value}")
+        self.lines.append(f"{node}[{segments[-1]!r}] = {value}")
         return True
 
 
@@ -116,45 +116,58 @@ def _dynamic(node: Any) -> bool:
     return False
 
 
-def fuse_pass(node: dict[str, Any], slow: Getter) -> Getter:
-    """One function for a JSONPath Pass state (Result or Parameters, and the four paths)."""
-    src = _Source()
-    lines = src.lines
+#: What makes fused code abandon its fast path for the composed closures.
+FAST_FAILURES = (KeyError, IndexError, TypeError, PathError, ValueError, OverflowError,
+                 RecursionError)
+
+
+def pass_lines(node: dict[str, Any], src: Source) -> list[str] | None:
+    """Statements (unindented) computing a JSONPath Pass state's output from ``d`` into
+    ``o``; None when a step needs the composed closures (a ResultPath with indexes)."""
+    lines = src.lines = []
     in_path = node.get("InputPath", "$")
     if in_path is None:
-        lines.append("        x = {}")
+        lines.append("x = {}")
     elif in_path == "$":
-        lines.append("        x = d")
+        lines.append("x = d")
     else:
-        lines.append(f"        x = {src.path(in_path, 'd')}")
+        lines.append(f"x = {src.path(in_path, 'd')}")
     if "Result" in node:
-        lines.append(f"        r = {src.bind('c', node['Result'])}")
+        lines.append(f"r = {src.bind('c', node['Result'])}")
     elif "Parameters" in node:
-        lines.append(f"        r = {src.template(node['Parameters'], 'x')}")
+        lines.append(f"r = {src.template(node['Parameters'], 'x')}")
     else:
-        lines.append("        r = x")
+        lines.append("r = x")
     result_path = node.get("ResultPath", "$")
     if "ResultPath" in node and result_path is None:
-        lines.append("        o = d")
+        lines.append("o = d")
     elif result_path == "$":
-        lines.append("        o = r")
+        lines.append("o = r")
     elif not src.put(result_path, "d", "r"):
-        return slow
+        return None
     out_path = node.get("OutputPath", "$")
     if out_path is None:
-        lines.append("        return {}")
-    elif out_path == "$":
-        lines.append("        return o")
-    else:
-        lines.append(f"        return {src.path(out_path, 'o')}")
+        lines.append("o = {}")
+    elif out_path != "$":
+        lines.append(f"o = {src.path(out_path, 'o')}")
+    return lines
+
+
+def fuse_pass(node: dict[str, Any], slow: Getter) -> Getter:
+    """One function for a JSONPath Pass state (Result or Parameters, and the four paths)."""
+    src = Source()
+    lines = pass_lines(node, src)
+    if lines is None:
+        return slow
     src.names["slow"] = slow
+    src.names["FAST_FAILURES"] = FAST_FAILURES
     code = "\n".join(
         [
             "def run(d, f):",
             "    try:",
-            *lines,
-            "    except (KeyError, IndexError, TypeError, PathError, ValueError, OverflowError,"
-            " RecursionError):",
+            *("        " + line for line in lines),
+            "        return o",
+            "    except FAST_FAILURES:",
             "        return slow(d, f)",
         ]
     )

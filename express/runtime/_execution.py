@@ -17,8 +17,11 @@ from express.compiler._states import (
     CHOICE,
     FAIL,
     KIND_NAMES,
+    MAP,
+    PARALLEL,
     PASS,
     SUCCEED,
+    TASK,
     WAIT,
     Chain,
     ChoiceState,
@@ -32,7 +35,15 @@ from ._events import payload_details
 from ._frame import Frame
 from ._wait import wait_seconds
 
-__all__ = ["Budget", "ExecutionTimedOut", "locate", "run_chain", "run_pure"]
+__all__ = [
+    "Budget",
+    "ExecutionTimedOut",
+    "locate",
+    "run_chain",
+    "run_pure",
+    "step_async",
+    "step_pure",
+]
 
 _ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
 _EXITED = tuple(f"{k}StateExited" for k in KIND_NAMES)
@@ -92,11 +103,49 @@ class Budget(Exception):
         self.data = data
 
 
+#: Kinds that await (Task, Wait, Parallel, Map), by kind number.
+_AWAITS = tuple(k in (TASK, WAIT, PARALLEL, MAP) for k in range(len(KIND_NAMES)))
+
+
+def step_pure(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
+    """One Pass, Choice, Succeed or Fail state: ``(next index or -1, output)``."""
+    kind = st.kind
+    if kind == PASS:
+        step = st.run  # type: ignore[attr-defined]
+        out = data if step is None else step(data, frame)
+        if st.assign is not None:
+            frame.variables.update(st.assign(data, out, frame))
+        return st.next, out
+    if kind == CHOICE:
+        if st.simple:  # type: ignore[attr-defined]
+            i = st.select(data, frame)  # type: ignore[attr-defined]
+            nxt: int = st.targets[i] if i >= 0 else st.default  # type: ignore[attr-defined]
+            if nxt < 0:
+                raise _no_choice_matched()
+            return nxt, data
+        return _choose(st, data, frame)  # type: ignore[arg-type]
+    if kind == SUCCEED:
+        step = st.run  # type: ignore[attr-defined]
+        return -1, data if step is None else step(data, frame)
+    raise _failure(st, data, frame)  # type: ignore[arg-type]
+
+
+async def step_async(st: State, data: Any, frame: Frame) -> tuple[int, Any]:
+    """One Wait, Task, Parallel or Map state: ``(next index or -1, output)``."""
+    if st.kind == WAIT:
+        return st.next, await _wait(st, data, frame)  # type: ignore[arg-type]
+    try:
+        return await _fallible.run(st, data, frame)
+    finally:
+        frame.retry_count = 0
+
+
 async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
     """Run ``chain`` from its start with ``data``; return its output or raise StatesError.
 
-    This is the hot loop: event ids are counted inline and events are only built when the
-    execution records them; the clock is read only when something can observe the time.
+    This is the reference interpreter: it records events when the execution asks for
+    them (executions that do not run the chain's generated code, ``_specialise``); the
+    clock is read only when something can observe the time.
     """
     states = chain.states
     idx = chain.start if start < 0 else start
@@ -120,35 +169,10 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
             entered = run.eid
         frame.entered_id = entered
         try:
-            if kind == PASS:
-                step = st.run  # type: ignore[attr-defined]
-                out = data if step is None else step(data, frame)
-                nxt = st.next
-                if st.assign is not None:
-                    frame.variables.update(st.assign(data, out, frame))
-            elif kind == CHOICE:
-                if st.simple:  # type: ignore[attr-defined]
-                    i = st.select(data, frame)  # type: ignore[attr-defined]
-                    nxt = st.targets[i] if i >= 0 else st.default  # type: ignore[attr-defined]
-                    if nxt < 0:
-                        raise _no_choice_matched()
-                    out = data
-                else:
-                    nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
-            elif kind == SUCCEED:
-                step = st.run  # type: ignore[attr-defined]
-                out = data if step is None else step(data, frame)
-                nxt = -1
-            elif kind == FAIL:
-                raise _failure(st, data, frame)  # type: ignore[arg-type]
-            elif kind == WAIT:
-                out = await _wait(st, data, frame)  # type: ignore[arg-type]
-                nxt = st.next
+            if _AWAITS[kind]:
+                nxt, out = await step_async(st, data, frame)
             else:
-                try:
-                    nxt, out = await _fallible.run(st, data, frame)
-                finally:
-                    frame.retry_count = 0
+                nxt, out = step_pure(st, data, frame)
         except StatesError as err:
             raise locate(err, st, entered, frame) from None
         except PathError as exc:
@@ -174,8 +198,7 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
 
 def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
     """``run_chain`` for a chain of pure states, as a plain call (no coroutine to create
-    and drive): Map iterations and Parallel branches made of Pass/Choice/Succeed/Fail
-    states run through here. The dispatch mirrors ``run_chain``'s, minus the awaits."""
+    and drive); raises ``Budget`` when the event loop is due a turn."""
     states = chain.states
     idx = chain.start if start < 0 else start
     run = frame.run
@@ -198,27 +221,7 @@ def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
             entered = run.eid
         frame.entered_id = entered
         try:
-            if kind == PASS:
-                step = st.run  # type: ignore[attr-defined]
-                out = data if step is None else step(data, frame)
-                nxt = st.next
-                if st.assign is not None:
-                    frame.variables.update(st.assign(data, out, frame))
-            elif kind == CHOICE:
-                if st.simple:  # type: ignore[attr-defined]
-                    i = st.select(data, frame)  # type: ignore[attr-defined]
-                    nxt = st.targets[i] if i >= 0 else st.default  # type: ignore[attr-defined]
-                    if nxt < 0:
-                        raise _no_choice_matched()
-                    out = data
-                else:
-                    nxt, out = _choose(st, data, frame)  # type: ignore[arg-type]
-            elif kind == SUCCEED:
-                step = st.run  # type: ignore[attr-defined]
-                out = data if step is None else step(data, frame)
-                nxt = -1
-            else:
-                raise _failure(st, data, frame)  # type: ignore[arg-type]
+            nxt, out = step_pure(st, data, frame)
         except StatesError as err:
             raise locate(err, st, entered, frame) from None
         except PathError as exc:

@@ -1,0 +1,95 @@
+"""Upper bounds on the JSON size of what a state builds, known at compile time.
+
+AWS refuses a state input, output or task result over 256 KiB. Measuring every one
+(``orjson.dumps``) costs more than building it, so generated code carries an upper
+bound of the current data's size instead and measures only where the bound could pass
+the quota. A bound holds because a JSON subtree's text is a substring of its parent's:
+
+* a definite path (or one made of wildcards and slices, which select disjoint
+  subtrees) yields at most the size of the data it reads, plus 2 for a list's brackets;
+* a payload template yields its constant skeleton plus one such value per ``.$`` path;
+* a ResultPath merge yields at most the input plus the result plus each new key.
+
+Anything else (an intrinsic, the context object, a variable, ``..``, a union that may
+repeat a match) has no bound here: the caller measures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from express.asl._intrinsics import looks_like_intrinsic
+from express.asl._jsonpath import PathSyntaxError, Slice, Wildcard, parse_path
+
+__all__ = ["Bound", "path_cost", "template_bound"]
+
+Bound = tuple[int, int]
+"""``(m, c)``: the value's size is at most ``m * size(source) + c``."""
+
+
+def _bounded_path(text: str) -> bool:
+    try:
+        parsed = parse_path(text)
+    except PathSyntaxError:
+        return False
+    if parsed.root != "$" or parsed.length_call:
+        return False
+    if parsed.segments is not None:
+        return True
+    steps = parsed.steps
+    return steps is not None and all(
+        isinstance(s, str | int | Wildcard | Slice) for s in steps
+    )
+
+
+def template_bound(template: Any) -> Bound | None:
+    """Bound of a payload template's output in terms of its input's size."""
+    mult = 0
+    const = 0
+
+    def walk(node: Any) -> bool:
+        nonlocal mult, const
+        if isinstance(node, dict):
+            const += 2 + max(0, len(node) - 1)
+            for key, value in node.items():
+                if key.endswith(".$") and isinstance(value, str):
+                    const += len(orjson.dumps(key[:-2])) + 1
+                    if looks_like_intrinsic(value) or not _bounded_path(value):
+                        return False
+                    mult += 1
+                    const += 2
+                else:
+                    const += len(orjson.dumps(key)) + 1
+                    if not walk(value):
+                        return False
+            return True
+        if isinstance(node, list):
+            const += 2 + max(0, len(node) - 1)
+            return all(walk(v) for v in node)
+        try:
+            const += len(orjson.dumps(node))
+        except TypeError:
+            return False
+        return True
+
+    return (mult, const) if walk(template) else None
+
+
+def path_cost(text: str) -> int | None:
+    """Bytes a ResultPath merge may add besides the result itself (new keys and the
+    objects holding them); None for a path no bound is kept for."""
+    try:
+        parsed = parse_path(text)
+    except PathSyntaxError:
+        return None
+    if parsed.root != "$" or parsed.segments is None:
+        return None
+    cost = 0
+    for seg in parsed.segments:
+        if isinstance(seg, int):
+            cost += 2  # replaces an element: at most the brackets of a new level
+        else:
+            cost += len(orjson.dumps(seg)) + 4  # "key": plus a comma and new braces
+    return cost

@@ -39,9 +39,7 @@ def _bounded_path(text: str) -> bool:
     if parsed.segments is not None:
         return True
     steps = parsed.steps
-    return steps is not None and all(
-        isinstance(s, str | int | Wildcard | Slice) for s in steps
-    )
+    return steps is not None and all(isinstance(s, str | int | Wildcard | Slice) for s in steps)
 
 
 def template_bound(template: Any) -> Bound | None:

@@ -117,8 +117,15 @@ def _dynamic(node: Any) -> bool:
 
 
 #: What makes fused code abandon its fast path for the composed closures.
-FAST_FAILURES = (KeyError, IndexError, TypeError, PathError, ValueError, OverflowError,
-                 RecursionError)
+FAST_FAILURES = (
+    KeyError,
+    IndexError,
+    TypeError,
+    PathError,
+    ValueError,
+    OverflowError,
+    RecursionError,
+)
 
 
 def pass_lines(node: dict[str, Any], src: Source) -> list[str] | None:

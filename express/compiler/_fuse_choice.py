@@ -19,7 +19,7 @@ from ._choice import OPERATORS, Predicate, _constant_test, _pair_test, compile_r
 from ._frame import Frame
 from ._paths import PathError, compile_path
 
-__all__ = ["Selector", "fuse_choice"]
+__all__ = ["Selector", "choice_lines", "fuse_choice"]
 
 Selector = Callable[[Any, Frame], int]
 
@@ -35,8 +35,9 @@ _NUMERIC_OPS = {
 
 
 class _Gen:
-    def __init__(self) -> None:
-        self.names: dict[str, Any] = {"PathError": PathError, "EXACT": _EXACT}
+    def __init__(self, names: dict[str, Any] | None = None) -> None:
+        self.names: dict[str, Any] = names if names is not None else {}
+        self.names.update(PathError=PathError, EXACT=_EXACT)
         self.temps = 0
 
     def bind(self, value: Any) -> str:
@@ -127,6 +128,22 @@ class _Gen:
                 f"else {exact}({v}))"
             )
         return f"{self.bind(_constant_test(op, c))}({value})"
+
+
+def choice_lines(rules: list[dict[str, Any]], names: dict[str, Any]) -> list[str]:
+    """Statements (unindented) setting ``i`` to the first matching rule's index or -1,
+    for code generated elsewhere; ``names`` receives the constants they use. A failed
+    lookup raises (KeyError, IndexError, TypeError, PathError): the caller falls back to
+    ``fuse_choice``'s selector."""
+    gen = _Gen(names)
+    lines: list[str] = []
+    for i, rule in enumerate(rules):
+        lines += [f"{'if' if i == 0 else 'elif'} {gen.rule(rule)}:", f"    i = {i}"]
+    if lines:
+        lines += ["else:", "    i = -1"]
+    else:
+        lines = ["i = -1"]
+    return lines
 
 
 def fuse_choice(rules: list[dict[str, Any]], predicates: tuple[Predicate, ...]) -> Selector:

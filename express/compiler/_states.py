@@ -168,6 +168,10 @@ class Chain:
     """Every state normally completes without suspending (pure states, Tasks bound to plain
     functions): branches and iterations of such chains run one after the other instead of
     as tasks; only a Retry back-off would suspend them."""
+    fast: Any = field(default=None, repr=False)
+    """The chain as one generated function, for executions that record no events:
+    ``fast(frame, data, size) -> (output, size)`` (a coroutine function unless ``pure``),
+    ``size`` an upper bound on the data's JSON size or -1. Set by the runtime."""
 
 
 @dataclass(eq=False, slots=True)

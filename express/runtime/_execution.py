@@ -15,7 +15,6 @@ from typing import Any
 from express.compiler._paths import PathError
 from express.compiler._states import (
     CHOICE,
-    FAIL,
     KIND_NAMES,
     MAP,
     PARALLEL,

@@ -26,7 +26,7 @@ from ._execution import locate
 from ._fanout import run_map, run_parallel
 from ._frame import Frame
 
-__all__ = ["run_fallible"]
+__all__ = ["awaited_result", "recover", "recover_located", "run_fallible", "run_task"]
 
 
 async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
@@ -34,35 +34,47 @@ async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
 
     The caller resets ``frame.retry_count`` after the state (``$$.State.RetryCount``).
     """
-    attempts: list[int] | None = None
+    try:
+        return await _attempt(st, data, frame)
+    except StatesError as raw:
+        return await recover(st, data, frame, raw)
+
+
+async def _attempt(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
+    eff = data if st.prepare is None else st.prepare(data, frame)
+    kind = st.kind
+    if kind == MAP:
+        result = await run_map(st, eff, frame)
+    elif kind == PARALLEL:
+        result = await run_parallel(st, eff, frame)
+    else:
+        result = (await run_task(st, eff, frame, data))[0]
+    out = st.finish(data, result, frame)
+    if payload_size(out) > MAX_PAYLOAD_BYTES:
+        raise _too_large(st.name)
+    if st.assign is not None:
+        frame.variables.update(st.assign(data, result, frame))
+    return st.next, out
+
+
+async def recover(st: Any, data: Any, frame: Frame, raw: StatesError) -> tuple[int, Any]:
+    """After an attempt of ``st`` failed with ``raw``: retry it as its retriers say, or
+    hand the error to the first matching catcher; re-raise it when neither applies."""
+    attempts = [0] * len(st.retriers)
     while True:
-        try:
-            eff = data if st.prepare is None else st.prepare(data, frame)
-            kind = st.kind
-            if kind == MAP:
-                result = await run_map(st, eff, frame)
-            elif kind == PARALLEL:
-                result = await run_parallel(st, eff, frame)
-            else:
-                result = await _run_task(st, eff, frame, data)
-            out = st.finish(data, result, frame)
-            if payload_size(out) > MAX_PAYLOAD_BYTES:
-                raise _too_large(st.name)
-            if st.assign is not None:
-                frame.variables.update(st.assign(data, result, frame))
-            return st.next, out
-        except StatesError as raw:
-            err = locate(raw, st, frame.entered_id, frame)
-            if err.terminal:
-                raise err from None
-        if attempts is None:
-            attempts = [0] * len(st.retriers)
+        err = locate(raw, st, frame.entered_id, frame)
+        if err.terminal:
+            raise err from None
         delay = _retry_delay(st, err, attempts)
         if delay is not None:
             frame.retry_count += 1
             if delay > 0:
                 await frame.run.clock.sleep(delay)
-            continue
+            try:
+                return await _attempt(st, data, frame)
+            except StatesError as again:
+                raw = again
+                continue
         for catcher in st.catchers:
             if matches(catcher.error_equals, err.error):
                 # AWS's error output always has a Cause, empty when the error has none.
@@ -76,6 +88,25 @@ async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
                     frame.variables.update(catcher.assign(data, error_output, frame))
                 return catcher.next, out
         raise err
+
+
+async def recover_located(st: Any, data: Any, frame: Frame, raw: StatesError) -> tuple[int, Any]:
+    """``recover`` for generated code, which has no interpreter loop around it to word a
+    path error of a retried attempt."""
+    try:
+        return await recover(st, data, frame, raw)
+    except PathError as exc:
+        raise locate(StatesError(ErrorName.RUNTIME, exc.detail), st, frame.entered_id) from None
+
+
+async def awaited_result(binding: Any, result: Any) -> Any:
+    """The value of the awaitable a plain resource function returned."""
+    try:
+        return await result
+    except (StatesError, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        raise _as_failure(binding, exc) from None
 
 
 def _as_failure(binding: Any, exc: Exception) -> StatesError:
@@ -110,7 +141,12 @@ def _retry_delay(
     return None
 
 
-async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> Any:
+async def run_task(
+    st: TaskState, eff: Any, frame: Frame, data: Any = None, eff_size: int = -1
+) -> tuple[Any, int]:
+    """Call a Task's resource with its effective input: ``(result, its JSON size)``.
+
+    ``eff_size`` is an upper bound on the input's size when the caller knows one."""
     binding = st.binding
     lam = binding.lambda_events
     recording = frame.run.events is not None
@@ -134,7 +170,7 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
     else:
         frame.run.eid += 2
     # JSONPath reads TimeoutSecondsPath in the effective input, JSONata the state input.
-    if payload_size(eff) > MAX_PAYLOAD_BYTES:
+    if not 0 <= eff_size <= MAX_PAYLOAD_BYTES and payload_size(eff) > MAX_PAYLOAD_BYTES:
         raise _too_large(st.name)
     timeout = _seconds(st, frame, data if st.jsonata else eff)
     # HeartbeatSeconds bounds adapters that report progress (``heartbeats = True``); as on
@@ -149,12 +185,7 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
             # A plain function returns before any timer could fire.
             result = binding.call_sync(eff, TaskCall(st.name, binding.resource, frame.context))
             if hasattr(result, "__await__"):  # a plain function that returned a coroutine
-                try:
-                    result = await result
-                except (StatesError, asyncio.CancelledError):
-                    raise
-                except Exception as exc:
-                    raise _as_failure(binding, exc) from None
+                result = await awaited_result(binding, result)
         elif (direct := getattr(binding, "call_async", None)) is not None and heartbeat is None:
             deadline = None
             try:
@@ -200,14 +231,15 @@ async def _run_task(st: TaskState, eff: Any, frame: Frame, data: Any = None) -> 
         )
         exc.located = True
         raise
-    if payload_size(result) > MAX_PAYLOAD_BYTES:
+    size = payload_size(result)
+    if size > MAX_PAYLOAD_BYTES:
         frame.event("LambdaFunctionFailed" if lam else "TaskFailed", None)
         raise data_limit_exceeded(binding.label, terminal=False)
     frame.event(
         "LambdaFunctionSucceeded" if lam else "TaskSucceeded",
         payload_details("output", result) if recording else None,
     )
-    return result
+    return result, size
 
 
 def _resource_type(resource: str) -> str:

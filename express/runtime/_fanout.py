@@ -8,7 +8,7 @@ branches that await run as tasks; the first failing branch cancels its siblings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Generator, Iterator
 from typing import Any
 
 from express.compiler._paths import PathError
@@ -19,7 +19,15 @@ from express.errors import ErrorName, StatesError
 from ._execution import Budget, run_chain, run_pure
 from ._frame import Frame
 
-__all__ = ["INLINE_MAP_LIMIT", "run_map", "run_parallel"]
+__all__ = [
+    "INLINE_MAP_LIMIT",
+    "Resumed",
+    "resumed",
+    "run_branches",
+    "run_map",
+    "run_parallel",
+    "run_parallel_fast",
+]
 
 #: AWS runs at most 40 iterations of an inline Map at a time.
 INLINE_MAP_LIMIT = 40
@@ -27,14 +35,15 @@ INLINE_MAP_LIMIT = 40
 
 async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     """Run ``coros`` concurrently; on the first failure cancel the rest and re-raise."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
+    return await _join([asyncio.ensure_future(c) for c in coros])
+
+
+async def _join(tasks: list[asyncio.Future[Any]]) -> list[Any]:
+    """Wait for ``tasks``; on the first failure cancel the rest and re-raise."""
     try:
         _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except asyncio.CancelledError:
-        for t in tasks:
-            t.cancel()
-        # Let them unwind (MapIterationAborted, user finally blocks) before we report.
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _abandon(tasks)
         raise
     failed = next((t for t in tasks if t.done() and t.exception() is not None), None)
     if failed is not None:
@@ -51,6 +60,107 @@ async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     return [t.result() for t in tasks]
 
 
+async def _abandon(tasks: list[asyncio.Future[Any]]) -> None:
+    for t in tasks:
+        t.cancel()
+    # Let them unwind (MapIterationAborted, user finally blocks) before we report.
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Resumed:
+    """Awaiting this drives ``coro`` on from where it first suspended, having yielded
+    ``first``: a coroutine started eagerly becomes a task only if it has to wait."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+        self.coro = coro
+        self.first = first
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro, yielded = self.coro, self.first
+        while True:
+            try:
+                sent = yield yielded
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:
+                try:
+                    yielded = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    yielded = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
+async def resumed(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
+    return await Resumed(coro, first)
+
+
+async def run_branches(
+    branches: tuple[Chain, ...], eff: Any, frame: Frame, size: int
+) -> tuple[list[Any], int]:
+    """Parallel branches by their generated code: ``(outputs, size bound or -1)``.
+
+    Each branch starts at once, in order; one that has to wait (an awaited resource, a
+    retry's back-off) goes on as a task, so waits overlap but a branch that never waits
+    costs no task. The first failure cancels the branches still running.
+    """
+    results: list[Any] = [None] * len(branches)
+    total = len(branches) + 1
+    waiting: list[tuple[int, asyncio.Future[Any]]] = []
+    try:
+        for i, chain in enumerate(branches):
+            child = frame.child()
+            fast = chain.fast
+            if chain.pure:
+                try:
+                    out, bound = fast(child, eff, size)
+                except Budget as budget:
+                    await asyncio.sleep(0)
+                    out, bound = await run_chain(child, chain, budget.data, budget.index), -1
+            else:
+                coro = fast(child, eff, size)
+                try:
+                    first = coro.send(None)
+                except StopIteration as stop:
+                    out, bound = stop.value
+                else:
+                    waiting.append((i, asyncio.ensure_future(resumed(coro, first))))
+                    continue
+            results[i] = out
+            total = total + bound if total >= 0 and bound >= 0 else -1
+    except BaseException:
+        if waiting:
+            await _abandon([t for _, t in waiting])
+        raise
+    if waiting:
+        outcomes = await _join([t for _, t in waiting])
+        for (i, _), (out, bound) in zip(waiting, outcomes, strict=True):
+            results[i] = out
+            total = total + bound if total >= 0 and bound >= 0 else -1
+    return results, total
+
+
+async def run_parallel_fast(
+    st: ParallelState, eff: Any, frame: Frame, size: int
+) -> tuple[list[Any], int]:
+    """``run_parallel`` for an execution that records no events."""
+    run = frame.run
+    run.eid += 1  # ParallelStateStarted
+    try:
+        out = await run_branches(st.branches, eff, frame, size)
+    except StatesError:
+        run.eid += 1  # ParallelStateFailed
+        raise
+    run.eid += 1  # ParallelStateSucceeded
+    return out
+
+
 async def _branch(frame: Frame, chain: Chain, data: Any) -> Any:
     """One branch run in line: as a plain call when it is pure."""
     if chain.pure:
@@ -63,6 +173,8 @@ async def _branch(frame: Frame, chain: Chain, data: Any) -> Any:
 
 
 async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
+    if frame.run.events is None and all(b.fast is not None for b in st.branches):
+        return (await run_parallel_fast(st, eff, frame, -1))[0]
     frame.event("ParallelStateStarted")
     try:
         if all(b.inline for b in st.branches):
@@ -264,19 +376,20 @@ class _MapRun:
             # evaluated by the Map state itself, can).
             child.variables = {}
         run = frame.run
-        if run.events is None:
+        fast = processor.fast
+        if run.events is None and fast is not None:
             run.eid += 1  # MapIterationStarted
             try:
                 if processor.pure:
                     try:
-                        self.results[i] = run_pure(child, processor, data)
+                        self.results[i] = fast(child, data, -1)[0]
                     except Budget as budget:
                         await asyncio.sleep(0)
                         self.results[i] = await run_chain(
                             child, processor, budget.data, budget.index
                         )
                 else:
-                    self.results[i] = await run_chain(child, processor, data)
+                    self.results[i] = (await fast(child, data, -1))[0]
             except StatesError as err:
                 run.eid += 1  # MapIterationFailed
                 self._failed(err)

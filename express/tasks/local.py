@@ -90,7 +90,16 @@ def lambda_failure(exc: BaseException) -> TaskFailed:
 class ResourceBinding:
     """A Task bound to a local callable (or to a set of them, for ``lambda:invoke``)."""
 
-    __slots__ = ("_fn", "_index", "call_async", "call_sync", "label", "lambda_events", "resource")
+    __slots__ = (
+        "_fn",
+        "_index",
+        "call_async",
+        "call_plain",
+        "call_sync",
+        "label",
+        "lambda_events",
+        "resource",
+    )
 
     def __init__(self, resource: str, fn: Resource | None, index: dict[str, Resource]) -> None:
         self.resource = resource
@@ -100,6 +109,9 @@ class ResourceBinding:
         self.label = "lambda" if resource.startswith(LAMBDA_INVOKE) else resource
         self.call_sync: Callable[[Any, TaskCall], Any] | None = None
         self.call_async: Callable[[Any], Awaitable[Any]] | None = None
+        #: ``call_sync`` for a resource that never reads its ``TaskCall``: generated code
+        #: calls it with the payload alone.
+        self.call_plain: Callable[[Any], Any] | None = None
         if fn is not None and resource != LAMBDA_INVOKE:
             if _is_async(fn):
                 # Awaited directly by the runtime (``failure`` words its exceptions): two
@@ -107,6 +119,7 @@ class ResourceBinding:
                 self.call_async = fn
             else:
                 self.call_sync = self._call_direct_sync
+                self.call_plain = self._call_plain
 
     def failure(self, exc: Exception) -> StatesError:
         """How an exception raised by ``call_async`` fails the task."""
@@ -117,6 +130,9 @@ class ResourceBinding:
         return _lambda_failure(exc, compact=False)
 
     def _call_direct_sync(self, payload: Any, call: TaskCall) -> Any:
+        return self._call_plain(payload)
+
+    def _call_plain(self, payload: Any) -> Any:
         assert self._fn is not None
         try:
             return self._fn(payload)

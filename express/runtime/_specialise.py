@@ -1,0 +1,576 @@
+"""One generated Python function per chain: the interpreter's loop unrolled for one
+definition, for executions that record no events (the common, hot case).
+
+``run_chain`` dispatches on every state's kind, counts two event ids and a transition
+per state in attributes, and calls each compiled step through a closure. Here a chain
+becomes straight-line code instead: states that follow each other are one block, a
+Choice or a Catch jumps between blocks, and the JSONPath Pass, simple Choice and Task
+states are written out in place (their composed closures remain the fallback for every
+error, so the messages stay the compiler's). Event ids and transitions are counted in a
+local and written back only where something can read them. A state this module does not
+write out (JSONata, Assign, the context object, Wait, Map) runs through the
+interpreter's own step functions, so there is one source of truth for semantics.
+
+The generated function also carries an upper bound on the data's JSON size
+(``_bounds``), so a 256 KiB check measures only when the bound could pass the quota.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from express.compiler._bounds import path_cost, template_bound
+from express.compiler._fuse import FAST_FAILURES, Source, pass_lines
+from express.compiler._fuse_choice import choice_lines
+from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
+from express.compiler._paths import PathError
+from express.compiler._states import (
+    CHOICE,
+    PARALLEL,
+    PASS,
+    SUCCEED,
+    TASK,
+    Chain,
+    ChoiceState,
+    State,
+)
+from express.errors import ErrorName, StatesError, data_limit_exceeded
+
+from ._execution import (
+    Budget,
+    ExecutionTimedOut,
+    _no_choice_matched,
+    locate,
+    step_async,
+    step_pure,
+)
+from ._fallible import awaited_result, recover_located, run_task
+from ._fanout import run_parallel_fast
+from ._frame import Frame, Run
+
+__all__ = ["specialise"]
+
+Linear = tuple[int, int] | None
+"""A size bound ``a * z + b`` in the size ``z`` of the state's input; None: unknown."""
+
+
+def specialise(chain: Chain) -> None:
+    """Give ``chain`` and every chain nested in it their generated ``fast`` function."""
+    for st in chain.states:
+        for inner in getattr(st, "branches", ()):
+            specialise(inner)
+        processor = getattr(st, "processor", None)
+        if processor is not None:
+            specialise(processor)
+    chain.fast = _Writer(chain).function()
+
+
+# --- helpers the generated code calls (the slow, rare paths) ---
+
+
+def _failed(run: Run, n: int, err: StatesError, st: State, frame: Frame) -> StatesError:
+    """A written-out pure state failed: count it as entered, then locate its error."""
+    e = run.eid + n + n + 1
+    run.eid = e
+    run.transitions += n + 1
+    run.budget -= n + 1
+    frame.state = st
+    frame.entered_id = e
+    return locate(err, st, e, frame)
+
+
+def _failed_path(run: Run, n: int, exc: PathError, st: State, frame: Frame) -> StatesError:
+    return _failed(run, n, StatesError(ErrorName.RUNTIME, exc.detail), st, frame)
+
+
+def _path_error(exc: PathError, st: State, entered: int) -> StatesError:
+    return locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered)
+
+
+def _generic_pure(st: State, data: Any, frame: Frame, entered: int) -> tuple[int, Any]:
+    try:
+        return step_pure(st, data, frame)
+    except StatesError as err:
+        raise locate(err, st, entered, frame) from None
+    except PathError as exc:
+        raise _path_error(exc, st, entered) from None
+
+
+async def _generic_async(st: State, data: Any, frame: Frame, entered: int) -> tuple[int, Any]:
+    try:
+        return await step_async(st, data, frame)
+    except StatesError as err:
+        raise locate(err, st, entered, frame) from None
+    except PathError as exc:
+        raise _path_error(exc, st, entered) from None
+
+
+def _too_large(name: str) -> StatesError:
+    return data_limit_exceeded(name, terminal=True)
+
+
+def _result_too_large(label: str) -> StatesError:
+    return data_limit_exceeded(label, terminal=False)
+
+
+async def _sleep0() -> None:
+    await asyncio.sleep(0)
+
+
+_HELPERS: dict[str, Any] = {
+    "FAST_FAILURES": FAST_FAILURES,
+    "PathError": PathError,
+    "StatesError": StatesError,
+    "Budget": Budget,
+    "TIMED_OUT": ExecutionTimedOut,
+    "FAILED": _failed,
+    "FAILED_PATH": _failed_path,
+    "PATH_ERROR": _path_error,
+    "GENERIC": _generic_pure,
+    "GENERIC_ASYNC": _generic_async,
+    "NO_MATCH": _no_choice_matched,
+    "RECOVER": recover_located,
+    "RUN_TASK": run_task,
+    "AWAITED": awaited_result,
+    "PARALLEL": run_parallel_fast,
+    "SIZE": payload_size,
+    "MAX": MAX_PAYLOAD_BYTES,
+    "TOO_LARGE": _too_large,
+    "RESULT_TOO_LARGE": _result_too_large,
+    "SLEEP0": _sleep0,
+}
+
+
+def _context_free(node: dict[str, Any]) -> bool:
+    """The state's own fields never read the context object ($$)."""
+    own = {k: v for k, v in node.items() if k not in ("Branches", "ItemProcessor", "Iterator")}
+    return b"$$" not in orjson.dumps(own)
+
+
+def _in_path(node: dict[str, Any], src: Source, var: str) -> tuple[str, Linear]:
+    """An expression for InputPath applied to ``var``, and its size bound."""
+    text = node.get("InputPath", "$")
+    if "InputPath" in node and text is None:
+        return "{}", (0, 2)
+    if text == "$":
+        return var, (1, 0)
+    return src.path(text, var), (1, 0)
+
+
+def _apply(bound: Linear, template: Any) -> Linear:
+    if bound is None:
+        return None
+    tb = template_bound(template)
+    if tb is None:
+        return None
+    m, c = tb
+    return (m * bound[0], m * bound[1] + c)
+
+
+def _expr(bound: Linear, var: str) -> str:
+    if bound is None:
+        return "-1"
+    a, b = bound
+    if a == 0:
+        return str(b)
+    if (a, b) == (1, 0):
+        return var
+    return f"({a} * {var} + {b} if {var} >= 0 else -1)"
+
+
+class _Writer:
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self.src = Source()
+        self.names = self.src.names
+        self.names.update(_HELPERS)
+        self.out: list[str] = []
+        self.is_async = not chain.pure
+        self._layout()
+
+    # --- layout: states that only follow each other share a block ---
+
+    def _layout(self) -> None:
+        states = self.chain.states
+        preds = [0] * len(states)
+        preds[self.chain.start] += 1
+        for st in states:
+            for t in _targets(st):
+                preds[t] += 1
+        self.blocks: list[list[int]] = []
+        self.block_of: dict[int, int] = {}
+        todo = [self.chain.start]
+        while todo:
+            head = todo.pop()
+            if head in self.block_of:
+                continue
+            block = [head]
+            self.block_of[head] = len(self.blocks)
+            cur = states[head]
+            while (
+                cur.kind not in (CHOICE, SUCCEED)
+                and cur.next >= 0
+                and preds[cur.next] == 1
+                and cur.next not in self.block_of
+            ):
+                block.append(cur.next)
+                self.block_of[cur.next] = len(self.blocks)
+                cur = states[cur.next]
+            self.blocks.append(block)
+            for idx in reversed(block):
+                todo.extend(t for t in _targets(states[idx]) if t not in self.block_of)
+        self.looped = len(self.blocks) > 1 or any(st.kind == CHOICE for st in states)
+        self.names["BLK"] = tuple(self.block_of.get(i, -1) for i in range(len(states)))
+        self.names["FIRST"] = tuple(b[0] for b in self.blocks)
+
+    # --- emitting ---
+
+    def line(self, ind: int, text: str) -> None:
+        self.out.append("    " * ind + text)
+
+    def function(self) -> Any:
+        head = "async def" if self.is_async else "def"
+        self.line(0, f"{head} fast(f, d, z):")
+        self.line(1, "run = f.run")
+        self.line(1, "n = 0")
+        if self.looped:
+            self.line(1, "s = 0")
+            self.line(1, "while True:")
+            for b, block in enumerate(self.blocks):
+                self.line(2, f"{'if' if b == 0 else 'elif'} s == {b}:")
+                self._block(b, block, 3)
+            self.line(2, "else:")
+            self.line(3, "raise AssertionError(f'no block {s}')")
+        else:
+            self._block(0, self.blocks[0], 1)
+        code = "\n".join(self.out)
+        namespace = self.names
+        exec(compile(code, "<generated chain>", "exec"), namespace)
+        fast = namespace["fast"]
+        fast.source = code  # for reading what was generated (tests, debugging)
+        return fast
+
+    def _block(self, b: int, block: list[int], ind: int) -> None:
+        self.cur = b
+        for pos, idx in enumerate(block):
+            st = self.chain.states[idx]
+            self._state(st, ind, last=pos == len(block) - 1)
+
+    def flush(self, ind: int) -> None:
+        self.line(ind, "if n:")
+        self.line(ind + 1, "run.eid += n + n")
+        self.line(ind + 1, "run.transitions += n")
+        self.line(ind + 1, "run.budget -= n")
+        self.line(ind + 1, "n = 0")
+
+    def back_edge(self, ind: int) -> None:
+        self.flush(ind)
+        self.line(ind, "if run.budget <= 0:")
+        self.line(ind + 1, "run.budget = 1024")
+        self.line(ind + 1, "if run.clock.time() >= run.deadline:")
+        self.line(ind + 2, "raise TIMED_OUT")
+        if self.is_async:
+            self.line(ind + 1, "await SLEEP0()")
+        else:
+            self.line(ind + 1, "raise Budget(FIRST[s], d)")
+
+    def ret(self, ind: int) -> None:
+        self.flush(ind)
+        self.line(ind, "return d, z")
+
+    def jump(self, target: int, ind: int) -> None:
+        """Go to state ``target`` (the head of a block), or return when it is -1."""
+        if target < 0:
+            self.ret(ind)
+            return
+        b = self.block_of[target]
+        self.line(ind, f"s = {b}")
+        if b <= self.cur:
+            self.back_edge(ind)
+        self.line(ind, "continue")
+
+    def dynamic_jump(self, var: str, ind: int) -> None:
+        if not self.looped:  # no block to go to: the chain ends here
+            self.ret(ind)
+            return
+        self.line(ind, f"if {var} < 0:")
+        self.ret(ind + 1)
+        self.line(ind, f"s = BLK[{var}]")
+        self.line(ind, f"if s <= {self.cur}:")
+        self.back_edge(ind + 1)
+        self.line(ind, "continue")
+
+    def follow(self, st: State, ind: int, last: bool) -> None:
+        """After ``st`` succeeded: on to its Next (falling through when it is next here)."""
+        if last:
+            self.jump(st.next, ind)
+
+    def bind(self, prefix: str, value: Any) -> str:
+        return self.src.bind(prefix, value)
+
+    # --- states ---
+
+    def _state(self, st: State, ind: int, last: bool) -> None:
+        node = st.node
+        plain = not st.jsonata and st.assign is None and _context_free(node)
+        if plain and st.kind == PASS:
+            self._pass(st, ind, last)
+        elif plain and st.kind == SUCCEED:
+            self._succeed(st, ind)
+        elif plain and st.kind == CHOICE and st.simple:  # type: ignore[attr-defined]
+            self._choice(st, ind)  # type: ignore[arg-type]
+        elif plain and st.kind in (TASK, PARALLEL):
+            self._fallible(st, ind, last, parallel=st.kind == PARALLEL)
+        else:
+            self._generic(st, ind, last)
+
+    def _guarded(self, ind: int, body: list[str], slow: str, target: str) -> None:
+        """``body`` (ends assigning ``o``) with the composed closure ``slow`` as fallback."""
+        self.line(ind, "try:")
+        for text in body:
+            self.line(ind + 1, text)
+        self.line(ind + 1, f"{target} = o")
+        self.line(ind, "except FAST_FAILURES:")
+        self.line(ind + 1, f"{target} = {slow}")
+
+    def _pass(self, st: State, ind: int, last: bool) -> None:
+        run = st.run  # type: ignore[attr-defined]
+        if run is not None:
+            S = self.bind("S", st)
+            big = "Result" in st.node and _oversized(st.node["Result"])
+            lines = None if big else pass_lines(st.node, self.src)
+            self.line(ind, "try:")
+            if lines is None:
+                self.line(ind + 1, f"d = {self.bind('R', run)}(d, f)")
+            else:
+                self._guarded(ind + 1, lines, f"{self.bind('R', run)}(d, f)", "d")
+            self._simple_excepts(ind, S)
+            self.line(ind, f"z = {_expr(_pass_bound(st.node), 'z')}")
+        self.line(ind, "n += 1")
+        self.follow(st, ind, last)
+
+    def _simple_excepts(self, ind: int, S: str) -> None:
+        self.line(ind, "except StatesError as err:")
+        self.line(ind + 1, f"raise FAILED(run, n, err, {S}, f) from None")
+        self.line(ind, "except PathError as exc:")
+        self.line(ind + 1, f"raise FAILED_PATH(run, n, exc, {S}, f) from None")
+
+    def _succeed(self, st: State, ind: int) -> None:
+        run = st.run  # type: ignore[attr-defined]
+        if run is not None:
+            S = self.bind("S", st)
+            self.line(ind, "try:")
+            self.line(ind + 1, f"d = {self.bind('R', run)}(d, f)")
+            self._simple_excepts(ind, S)
+            self.line(ind, "z = z + 2 if z >= 0 else -1")
+        self.line(ind, "n += 1")
+        self.ret(ind)
+
+    def _choice(self, st: ChoiceState, ind: int) -> None:
+        S = self.bind("S", st)
+        targets = [self.block_of[t] for t in st.targets]
+        default = self.block_of[st.default] if st.default >= 0 else -1
+        lines = choice_lines(st.node["Choices"], self.names)
+        self.line(ind, "try:")
+        self.line(ind + 1, "try:")
+        for text in lines:
+            self.line(ind + 2, text)
+        self.line(ind + 1, "except FAST_FAILURES:")
+        self.line(ind + 2, f"i = {self.bind('SEL', st.select)}(d, f)")
+        self._simple_excepts(ind, S)
+        self.line(ind, f"s = {self.bind('TG', (*targets, default))}[i]")
+        self.line(ind, "if s < 0:")
+        self.line(ind + 1, f"raise FAILED(run, n, NO_MATCH(), {S}, f) from None")
+        self.line(ind, "n += 1")
+        self.line(ind, f"if s <= {self.cur}:")
+        self.back_edge(ind + 1)
+        self.line(ind, "continue")
+
+    def _enter(self, S: str, ind: int, timed: bool) -> None:
+        self.line(ind, "e = run.eid + n + n + 1")
+        self.line(ind, "run.eid = e")
+        self.line(ind, "run.transitions += n + 1")
+        self.line(ind, "run.budget -= n + 1")
+        self.line(ind, "n = 0")
+        self.line(ind, f"f.state = {S}")
+        self.line(ind, "f.entered_id = e")
+        if timed:
+            self.line(ind, "if run.timed:")
+            self.line(ind + 1, "f.entered_time = run.clock.time()")
+
+    def _prepare(self, st: Any, ind: int) -> Linear:
+        """Emit ``x = `` the effective input (InputPath, Parameters); return its bound."""
+        node = st.node
+        if st.prepare is None:
+            self.line(ind, "x = d")
+            return (1, 0)
+        expr, bound = _in_path(node, self.src, "d")
+        body = [f"y = {expr}"]
+        if "Parameters" in node:
+            body.append(f"o = {self.src.template(node['Parameters'], 'y')}")
+            bound = _apply(bound, node["Parameters"])
+        else:
+            body.append("o = y")
+        self._guarded(ind, body, f"{self.bind('P', st.prepare)}(d, f)", "x")
+        return bound
+
+    def _finish(self, st: Any, ind: int, result_bound: str) -> None:
+        """Emit ``o = `` the state output from ``d`` and result ``r``, and ``zo``, its
+        bound (``result_bound`` is the result's, a variable)."""
+        node = st.node
+        body: list[str] = []
+        rb: Linear = (1, 0)
+        if "ResultSelector" in node:
+            body.append(f"q = {self.src.template(node['ResultSelector'], 'r')}")
+            rb = _apply(rb, node["ResultSelector"])
+        else:
+            body.append("q = r")
+        text = node.get("ResultPath", "$")
+        self.src.lines = []
+        if "ResultPath" in node and text is None:
+            body.append("o = d")
+            out = "z"
+        elif text == "$":
+            body.append("o = q")
+            out = _expr(rb, result_bound)
+        elif self.src.put(text, "d", "q"):
+            body += self.src.lines
+            cost = path_cost(text)
+            rexpr = _expr(rb, result_bound)
+            out = (
+                f"(z + {rexpr} + {cost} if z >= 0 and {rexpr} >= 0 else -1)"
+                if cost is not None and rb is not None
+                else "-1"
+            )
+        else:
+            body = []
+            out = "-1"
+        out_path = node.get("OutputPath", "$")
+        if body and out_path is None:
+            body.append("o = {}")
+            out = "2"
+        elif body and out_path != "$":
+            body.append(f"o = {self.src.path(out_path, 'o')}")
+        fin = f"{self.bind('FIN', st.finish)}(d, r, f)"
+        if body:
+            self._guarded(ind, body, fin, "o")
+        else:
+            self.line(ind, f"o = {fin}")
+        self.line(ind, f"zo = {out}")
+        self.line(ind, "if not 0 <= zo <= MAX:")
+        self.line(ind + 1, "zo = SIZE(o)")
+        self.line(ind + 1, "if zo > MAX:")
+        self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
+
+    def _fallible(self, st: Any, ind: int, last: bool, parallel: bool) -> None:
+        S = self.bind("S", st)
+        # A plain local function is called right here; any other binding (awaited,
+        # timed, heartbeating, observed) through the interpreter's own task call.
+        plain_call = None if parallel else getattr(st.binding, "call_plain", None)
+        self._enter(S, ind, timed=plain_call is None)
+        self.line(ind, "try:")
+        bound = self._prepare(st, ind + 1)
+        self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
+        if parallel:
+            self.line(ind + 1, f"r, zr = await PARALLEL({S}, x, f, zx)")
+        elif plain_call is not None:
+            call = self.bind("CALL", plain_call)
+            self.line(ind + 1, "run.eid = e + 2")
+            self.line(ind + 1, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
+            self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
+            self.line(ind + 1, "try:")
+            self.line(ind + 2, f"r = {call}(x)")
+            self.line(ind + 1, "except StatesError as exc:")
+            self.line(ind + 2, "run.eid += 1")
+            self.line(ind + 2, "exc.located = True")
+            self.line(ind + 2, "raise")
+            self.line(ind + 1, "if hasattr(r, '__await__'):")
+            self.line(ind + 2, f"r = await AWAITED({S}.binding, r)")
+            self.line(ind + 1, "zr = SIZE(r)")
+            self.line(ind + 1, "if zr > MAX:")
+            self.line(ind + 2, "run.eid += 1")
+            self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
+            self.line(ind + 1, "run.eid += 1")
+        else:
+            self.line(ind + 1, f"r, zr = await RUN_TASK({S}, x, f, d, zx)")
+        self._finish(st, ind + 1, "zr")
+        self.line(ind, "except StatesError as err:")
+        self.line(ind + 1, "try:")
+        self.line(ind + 2, f"nxt, d = await RECOVER({S}, d, f, err)")
+        self.line(ind + 1, "finally:")
+        self.line(ind + 2, "f.retry_count = 0")
+        self.line(ind + 1, "run.eid += 1")
+        self.line(ind + 1, "z = -1")
+        if last:
+            self.dynamic_jump("nxt", ind + 1)
+        else:
+            self.line(ind + 1, f"if nxt != {st.next}:")
+            self.dynamic_jump("nxt", ind + 2)
+        self.line(ind, "except PathError as exc:")
+        self.line(ind + 1, f"raise PATH_ERROR(exc, {S}, e) from None")
+        self.line(ind, "else:")
+        self.line(ind + 1, "d = o")
+        self.line(ind + 1, "z = zo")
+        self.line(ind + 1, "run.eid += 1")
+        self.follow(st, ind, last)
+
+    def _generic(self, st: State, ind: int, last: bool) -> None:
+        S = self.bind("S", st)
+        self._enter(S, ind, timed=True)
+        if st.is_async:
+            self.line(ind, f"nxt, d = await GENERIC_ASYNC({S}, d, f, e)")
+        else:
+            self.line(ind, f"nxt, d = GENERIC({S}, d, f, e)")
+        self.line(ind, "run.eid += 1")
+        self.line(ind, "z = -1")
+        if last or st.kind in (CHOICE, SUCCEED) or st.next < 0:
+            self.dynamic_jump("nxt", ind)
+        else:
+            self.line(ind, f"if nxt != {st.next}:")
+            self.dynamic_jump("nxt", ind + 1)
+
+
+def _oversized(value: Any) -> bool:
+    """A constant the compiled state refuses (its ``run`` raises AWS's error)."""
+    try:
+        return payload_size(value) > MAX_PAYLOAD_BYTES
+    except StatesError:
+        return True
+
+
+def _targets(st: State) -> list[int]:
+    out = [st.next] if st.next >= 0 else []
+    if st.kind == CHOICE:
+        out += [target for _, target in st.rules]  # type: ignore[attr-defined]
+        if st.default >= 0:  # type: ignore[attr-defined]
+            out.append(st.default)  # type: ignore[attr-defined]
+    out += [c.next for c in getattr(st, "catchers", ())]
+    return out
+
+
+def _pass_bound(node: dict[str, Any]) -> Linear:
+    text = node.get("InputPath", "$")
+    x: Linear = (0, 2) if "InputPath" in node and text is None else (1, 0)
+    if "Result" in node:
+        try:
+            r: Linear = (0, len(orjson.dumps(node["Result"])))
+        except TypeError:
+            r = None
+    elif "Parameters" in node:
+        r = _apply(x, node["Parameters"])
+    else:
+        r = x
+    result_path = node.get("ResultPath", "$")
+    if "ResultPath" in node and result_path is None:
+        o: Linear = (1, 0)
+    elif result_path == "$":
+        o = r
+    else:
+        cost = path_cost(result_path)
+        o = None if cost is None or r is None else (1 + r[0], r[1] + cost)
+    if "OutputPath" in node and node["OutputPath"] is None:
+        return (0, 2)
+    return o

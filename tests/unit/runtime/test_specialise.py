@@ -1,0 +1,272 @@
+"""The generated code per chain (``_specialise``) against the reference interpreter.
+
+An execution that records events runs the interpreter; one that does not runs the
+generated code. Both must agree on everything observable: status, output, error, cause,
+states entered and the number of events (the ids that error causes cite). Checked on
+every case of the AWS-recorded corpus and every benchmark workload, and on machines
+built here to reach the paths those do not (retries of plain functions, catches inside
+loops, long loops in branches).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import express
+from express import VirtualClock
+
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+
+pytestmark = pytest.mark.anyio
+
+_DRIVER = Path(__file__).resolve().parents[2] / "conformance" / "driver.py"
+_spec = importlib.util.spec_from_file_location("conformance_driver", _DRIVER)
+assert _spec is not None and _spec.loader is not None
+driver = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(driver)
+
+#: Outputs that differ between any two runs (random, time, execution names).
+_VOLATILE = (
+    b"UUID",
+    b"Random",
+    b"$random",
+    b"$uuid",
+    b"$now",
+    b"$millis",
+    b"$$.Execution",
+    b"$$.State.EnteredTime",
+    b"$states.context",
+    b"$$.Map",
+    b"$$",
+)
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing in CI")
+        pytest.skip(f"{path} not found: the shared corpus is not beside this clone")
+    return path
+
+
+def _cases() -> list[Any]:
+    folder = SHARED / "conformance" / "cases"
+    if not folder.exists():
+        return [pytest.param(None, id="corpus-absent")]
+    return [pytest.param(p, id=p.stem[:90]) for p in sorted(folder.glob("*.json"))]
+
+
+async def _run(case: dict[str, Any], record: bool) -> tuple[Any, ...] | None:
+    clock = VirtualClock(start=1_700_000_000.0)
+    resources = {k: driver.behaviour(v, clock) for k, v in case.get("resources", {}).items()}
+    try:
+        machine = express.StateMachine(case["definition"], resources, clock=clock)
+    except express.DefinitionError:
+        return None
+    try:
+        result = await machine.execute(case.get("input"), record_events=record)
+    finally:
+        await clock.aclose()
+    volatile = any(v in orjson.dumps(case["definition"]) for v in _VOLATILE)
+    run = result._run
+    assert run is not None
+    return (
+        result.status,
+        None if volatile else result.output,
+        result.error,
+        None if volatile else result.cause,
+        result.transitions,
+        run.eid,
+    )
+
+
+async def _agree(case: dict[str, Any]) -> None:
+    fast = await _run(case, record=False)
+    reference = await _run(case, record=True)
+    assert fast == reference
+
+
+@pytest.mark.parametrize("path", _cases())
+async def test_generated_code_agrees_with_the_interpreter_on_the_corpus(path: Path | None) -> None:
+    if path is None:
+        _require(SHARED / "conformance" / "cases")
+        return
+    await _agree(orjson.loads(path.read_bytes()))
+
+
+async def test_generated_code_agrees_on_the_benchmark_workloads() -> None:
+    folder = _require(SHARED / "bench" / "workloads")
+    for p in sorted(folder.glob("*.json")):
+        w = orjson.loads(p.read_bytes())
+        resources = {arn: {"behavior": "identity"} for arn in w.get("resources", {})}
+        await _agree({"definition": w["definition"], "input": w["input"], "resources": resources})
+
+
+_FLAKY = {"behavior": "raise", "errorType": "Boom", "errorMessage": "no"}
+
+
+def _task(resource: str, **extra: Any) -> dict[str, Any]:
+    arn = f"arn:aws:lambda:us-east-1:123456789012:function:{resource}"
+    return {"Type": "Task", "Resource": arn, **extra}
+
+
+LOCAL_CASES: dict[str, dict[str, Any]] = {
+    "retried plain function, then caught": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task(
+                    "boom",
+                    Retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+                    Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "P"}],
+                    Next="Q",
+                ),
+                "Q": {"Type": "Pass", "Result": 1, "End": True},
+                "P": {"Type": "Pass", "Parameters": {"caught.$": "$.err.Error"}, "End": True},
+            },
+        },
+        "input": {"a": 1},
+        "resources": {"boom": _FLAKY},
+    },
+    "catch loops back": {
+        "definition": {
+            "StartAt": "Count",
+            "States": {
+                "Count": {
+                    "Type": "Pass",
+                    "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                    "Next": "Check",
+                },
+                "Check": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.n", "NumericGreaterThan": 3, "Next": "Done"}],
+                    "Default": "T",
+                },
+                "T": _task(
+                    "boom",
+                    Catch=[{"ErrorEquals": ["Boom"], "ResultPath": None, "Next": "Count"}],
+                    End=True,
+                ),
+                "Done": {"Type": "Succeed"},
+            },
+        },
+        "input": {"n": 0},
+        "resources": {"boom": _FLAKY},
+    },
+    "long loop inside a Parallel branch and a Map": {
+        "definition": {
+            "StartAt": "Par",
+            "States": {
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "Inc",
+                            "States": {
+                                "Inc": {
+                                    "Type": "Pass",
+                                    "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                                    "Next": "Loop",
+                                },
+                                "Loop": {
+                                    "Type": "Choice",
+                                    "Choices": [
+                                        {"Variable": "$.n", "NumericLessThan": 3000, "Next": "Inc"}
+                                    ],
+                                    "Default": "End",
+                                },
+                                "End": {"Type": "Succeed"},
+                            },
+                        },
+                        {"StartAt": "T", "States": {"T": _task("echo", End=True)}},
+                    ],
+                    "Next": "Map",
+                },
+                "Map": {
+                    "Type": "Map",
+                    "ItemsPath": "$[1].items",
+                    "ItemProcessor": {
+                        "StartAt": "Id",
+                        "States": {"Id": _task("echo", ResultSelector={"v.$": "$"}, End=True)},
+                    },
+                    "End": True,
+                },
+            },
+        },
+        "input": {"n": 0, "items": [1, 2, 3]},
+        "resources": {"echo": {"behavior": "identity"}},
+    },
+    "no choice matched": {
+        "definition": {
+            "StartAt": "C",
+            "States": {
+                "C": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.x", "StringEquals": "y", "Next": "D"}],
+                },
+                "D": {"Type": "Succeed"},
+            },
+        },
+        "input": {"x": "z"},
+        "resources": {},
+    },
+    "missing path in a Task's Parameters": {
+        "definition": {
+            "StartAt": "P",
+            "States": {
+                "P": {"Type": "Pass", "Next": "T"},
+                "T": _task("echo", Parameters={"a.$": "$.missing"}, End=True),
+            },
+        },
+        "input": {"x": 1},
+        "resources": {"echo": {"behavior": "identity"}},
+    },
+    "result over the quota": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task("big", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "F"}], End=True),
+                "F": {"Type": "Fail", "ErrorPath": "$.Error", "CausePath": "$.Cause"},
+            },
+        },
+        "input": {},
+        "resources": {"big": {"behavior": "oversized", "bytes": 300_000}},
+    },
+    "output grows over the quota by merging": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task("half", ResultPath="$.a", Next="U"),
+                "U": _task("half", ResultPath="$.b", End=True),
+            },
+        },
+        "input": {},
+        "resources": {"half": {"behavior": "oversized", "bytes": 140_000}},
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(LOCAL_CASES))
+async def test_generated_code_agrees_on_edge_paths(name: str) -> None:
+    await _agree(LOCAL_CASES[name])
+
+
+def test_a_chain_becomes_straight_line_code() -> None:
+    machine = express.StateMachine(
+        {
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.a", "Next": "B"},
+                "B": {"Type": "Pass", "Parameters": {"y.$": "$.a.x"}, "End": True},
+            },
+        }
+    )
+    source = machine._compiled.chain.fast.source
+    assert "while True" not in source  # one block: no dispatch at all
+    assert "def fast" in source and "async" not in source

@@ -38,6 +38,7 @@ class Run:
         "input",
         "machine",
         "start_time",
+        "stop_time",
         "timed",
         "transitions",
     )
@@ -59,6 +60,7 @@ class Run:
         self._name = name
         self.clock = clock
         self.start_time = start_time
+        self.stop_time = start_time
         self.deadline = deadline
         self.eid = 0
         #: Transitions left before the interpreter checks the deadline and yields the loop.

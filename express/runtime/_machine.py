@@ -46,19 +46,7 @@ class ExecutionResult:
     states entered, those inside Map iterations and Parallel branches included.
     """
 
-    __slots__ = (
-        "_arn",
-        "_name",
-        "_run",
-        "cause",
-        "error",
-        "events",
-        "output",
-        "start_time",
-        "status",
-        "stop_time",
-        "transitions",
-    )
+    __slots__ = ("_meta", "_run", "cause", "error", "output", "status")
 
     def __init__(
         self,
@@ -78,22 +66,44 @@ class ExecutionResult:
         self.output = output
         self.error = error
         self.cause = cause
-        self.events = events
-        self._name = name
-        self._arn = execution_arn
-        self.start_time = start_time
-        self.stop_time = stop_time
-        self.transitions = transitions
         self._run = run
+        self._meta = (events, name, execution_arn, start_time, stop_time, transitions)
+
+    @classmethod
+    def _of(cls, run: Run, status: str, output: Any, error: str | None, cause: str | None) -> Any:
+        # The hot path: everything else is read from the run when asked for.
+        result = cls.__new__(cls)
+        result.status = status
+        result.output = output
+        result.error = error
+        result.cause = cause
+        result._run = run
+        return result
 
     @property
     def name(self) -> str:
         """The execution's name (a UUID unless one was given)."""
-        return self._run.name if self._run is not None else self._name
+        return self._run.name if self._run is not None else self._meta[1]
 
     @property
     def execution_arn(self) -> str:
-        return self._run.arn if self._run is not None else self._arn
+        return self._run.arn if self._run is not None else self._meta[2]
+
+    @property
+    def events(self) -> list[HistoryEvent] | None:
+        return self._run.events if self._run is not None else self._meta[0]
+
+    @property
+    def start_time(self) -> float:
+        return self._run.start_time if self._run is not None else self._meta[3]
+
+    @property
+    def stop_time(self) -> float:
+        return self._run.stop_time if self._run is not None else self._meta[4]
+
+    @property
+    def transitions(self) -> int:
+        return self._run.transitions if self._run is not None else self._meta[5]
 
     def __repr__(self) -> str:
         return (
@@ -209,7 +219,8 @@ class StateMachine:
             record_events = True
         if input is None:
             input = {}
-        clock = clock or self.clock
+        if clock is None:
+            clock = self.clock
         start = clock.time()
         run = Run(
             self,
@@ -234,7 +245,6 @@ class StateMachine:
                 {**payload_details("input", input), "roleArn": self.role_arn},
                 0,
             )
-        result = ExecutionResult("RUNNING", start_time=start, run=run)
         chain = self._compiled.chain
         try:
             size = payload_size(input)
@@ -278,43 +288,39 @@ class StateMachine:
             if not 0 <= size <= MAX_PAYLOAD_BYTES and payload_size(output) > MAX_PAYLOAD_BYTES:
                 raise data_limit_exceeded("Execution", terminal=True)
         except StatesError as err:
-            result.status = "FAILED"
-            result.error = err.error
-            result.cause = err.cause
             frame.event(
                 "ExecutionFailed",
                 _error_details(err.error, err.cause) if recording else None,
             )
+            return self._ended(run, "FAILED", None, err.error, err.cause)
         except (ExecutionTimedOut, TimeoutError):
-            result.status = "TIMED_OUT"
-            result.error = ErrorName.TIMEOUT
-            result.cause = None
             frame.event("ExecutionTimedOut", {"error": ErrorName.TIMEOUT} if recording else None)
+            return self._ended(run, "TIMED_OUT", None, ErrorName.TIMEOUT, None)
         except asyncio.CancelledError:
-            result.status = "ABORTED"
             frame.event("ExecutionAborted", None)
-            result.events = run.events
-            result.stop_time = clock.time()
-            result.transitions = run.transitions
+            run.stop_time = clock.time()
             raise
         except Exception as exc:  # a bug, or data no JSON engine can hold: never a crash
             _log.exception("execution %s failed unexpectedly", run.name)
-            result.status = "FAILED"
-            result.error = ErrorName.RUNTIME
-            result.cause = f"Internal error: {type(exc).__name__}: {exc}"
+            cause = f"Internal error: {type(exc).__name__}: {exc}"
             frame.event(
                 "ExecutionFailed",
-                _error_details(result.error, result.cause) if recording else None,
+                _error_details(ErrorName.RUNTIME, cause) if recording else None,
             )
+            return self._ended(run, "FAILED", None, ErrorName.RUNTIME, cause)
+        if recording:
+            frame.event("ExecutionSucceeded", payload_details("output", output))
         else:
-            result.status = "SUCCEEDED"
-            result.output = output
-            frame.event(
-                "ExecutionSucceeded", payload_details("output", output) if recording else None
-            )
-        result.events = run.events
-        result.stop_time = clock.time()
-        result.transitions = run.transitions
+            run.eid += 1
+        run.stop_time = clock.time()
+        return ExecutionResult._of(run, "SUCCEEDED", output, None, None)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _ended(
+        run: Run, status: str, output: Any, error: str | None, cause: str | None
+    ) -> ExecutionResult:
+        run.stop_time = run.clock.time()
+        result: ExecutionResult = ExecutionResult._of(run, status, output, error, cause)
         return result
 
 

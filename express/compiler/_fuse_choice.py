@@ -34,11 +34,17 @@ _NUMERIC_OPS = {
 }
 
 
+def _exact_number(v: str) -> str:
+    return f"({v}.__class__ is float or ({v}.__class__ is int and -EXACT <= {v} <= EXACT))"
+
+
 class _Gen:
     def __init__(self, names: dict[str, Any] | None = None) -> None:
         self.names: dict[str, Any] = names if names is not None else {}
         self.names.update(PathError=PathError, EXACT=_EXACT)
         self.temps = 0
+        self.prefixes: dict[tuple[Any, ...], str] = {}
+        self.prelude: list[str] = []
 
     def bind(self, value: Any) -> str:
         name = f"k{len(self.names)}"
@@ -53,14 +59,32 @@ class _Gen:
         parsed = parse_path(text)
         if parsed.root != "$" or parsed.segments is None or parsed.length_call:
             return f"{self.bind(compile_path(text))}(d, f)"
-        expr = "d"
-        for seg in parsed.segments:
+        segments = parsed.segments
+        k = 0
+        while k < len(segments) - 1 and isinstance(segments[k], str):
+            k += 1
+        expr = self.prefix(segments[:k])
+        for seg in segments[k:]:
             if isinstance(seg, int):
                 t = self.temp()
                 expr = f"({t} if ({t} := {expr}).__class__ is list else None)[{seg}]"
             else:
                 expr = f"{expr}[{seg!r}]"
         return expr
+
+    def prefix(self, names: tuple[Any, ...]) -> str:
+        """A local holding the object at ``$.<names>``, or None where there is none: rules
+        share their lookups, and reading a missing one still fails where it is used."""
+        if not names:
+            return "d"
+        var = self.prefixes.get(names)
+        if var is None:
+            parent = self.prefix(names[:-1])
+            var = self.prefixes[names] = f"_q{len(self.prefixes)}"
+            self.prelude.append(
+                f"{var} = {parent}.get({names[-1]!r}) if {parent}.__class__ is dict else None"
+            )
+        return var
 
     def presence(self, text: str) -> Predicate | None:
         """A generated ``has(d, f)`` for a definite ``$`` path (no error text is built
@@ -87,6 +111,19 @@ class _Gen:
         has: Predicate = namespace["has"]
         return has
 
+    def inline_presence(self, text: str) -> str | None:
+        """IsPresent of a definite path ending in a name, as one expression (a missing or
+        odd container on the way means absent)."""
+        parsed = parse_path(text)
+        if parsed.root != "$" or not parsed.segments or parsed.length_call:
+            return None
+        *head, last = parsed.segments
+        if not isinstance(last, str) or any(isinstance(seg, int) for seg in head):
+            return None
+        expr = self.prefix(tuple(head))
+        t = self.temp()
+        return f"(({t} := {expr}).__class__ is dict and {last!r} in {t})"
+
     def rule(self, rule: dict[str, Any]) -> str:
         if "And" in rule:
             return "(" + " and ".join(self.rule(r) for r in rule["And"]) + ")"
@@ -96,6 +133,9 @@ class _Gen:
             return f"(not {self.rule(rule['Not'])})"
         op = next(k for k in rule if k in OPERATORS)
         if op == "IsPresent":
+            inline = self.inline_presence(rule["Variable"])
+            if inline is not None:
+                return inline if rule[op] is True else f"(not {inline})"
             # Asking about a missing path is the point here: never raise, never fall back.
             present = self.presence(rule["Variable"]) or compile_rule(rule)
             test = f"{self.bind(present)}(d, f)"
@@ -104,8 +144,18 @@ class _Gen:
 
     def comparison(self, value: str, op: str, c: Any) -> str:
         if op.endswith("Path"):
-            test = self.bind(_pair_test(op[: -len("Path")]))
-            return f"{test}({value}, {self.path(c)})"
+            base = op[: -len("Path")]
+            test = self.bind(_pair_test(base))
+            symbol = _NUMERIC_OPS.get(base)
+            if symbol is None:
+                return f"{test}({value}, {self.path(c)})"
+            # Both read first (a walrus inside a short-circuit may never be bound); doubles
+            # and exactly representable ints compare as Python compares them.
+            a, b = self.temp(), self.temp()
+            return (
+                f"({a} {symbol} {b} if (({a} := {value}), ({b} := {self.path(c)})) and "
+                f"{_exact_number(a)} and {_exact_number(b)} else {test}({a}, {b}))"
+            )
         if op == "IsNull":
             return f"(({value}) is None) is {c is True}"
         if op == "BooleanEquals":
@@ -143,16 +193,17 @@ def choice_lines(rules: list[dict[str, Any]], names: dict[str, Any]) -> list[str
         lines += ["else:", "    i = -1"]
     else:
         lines = ["i = -1"]
-    return lines
+    return gen.prelude + lines
 
 
 def fuse_choice(rules: list[dict[str, Any]], predicates: tuple[Predicate, ...]) -> Selector:
     """One selector for the rules of a JSONPath Choice state (``predicates`` are the same
     rules compiled one by one: the fallback and the reference semantics)."""
     gen = _Gen()
-    lines = ["def select(d, f):", "    try:"]
+    body = []
     for i, rule in enumerate(rules):
-        lines += [f"        if {gen.rule(rule)}:", f"            return {i}"]
+        body += [f"        if {gen.rule(rule)}:", f"            return {i}"]
+    lines = ["def select(d, f):", "    try:", *("        " + p for p in gen.prelude), *body]
     lines += [
         "        return -1",
         "    except (KeyError, IndexError, TypeError, PathError):",

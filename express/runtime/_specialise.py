@@ -220,8 +220,10 @@ class _Writer:
                 self.block_of[cur.next] = len(self.blocks)
                 cur = states[cur.next]
             self.blocks.append(block)
+            # Depth first, a Choice's first rule first: the likely path gets the first
+            # tests of the dispatch.
             for idx in reversed(block):
-                todo.extend(t for t in _targets(states[idx]) if t not in self.block_of)
+                todo.extend(reversed([t for t in _targets(states[idx]) if t not in self.block_of]))
         self.looped = len(self.blocks) > 1 or any(st.kind == CHOICE for st in states)
         self.names["BLK"] = tuple(self.block_of.get(i, -1) for i in range(len(states)))
         self.names["FIRST"] = tuple(b[0] for b in self.blocks)
@@ -267,6 +269,9 @@ class _Writer:
         self.line(ind + 1, "n = 0")
 
     def back_edge(self, ind: int) -> None:
+        # A loop settles its count every 128 states (every path out settles it too).
+        self.line(ind, "if n >= 128:")
+        ind += 1
         self.flush(ind)
         self.line(ind, "if run.budget <= 0:")
         self.line(ind + 1, "run.budget = 1024")
@@ -470,7 +475,9 @@ class _Writer:
         # A plain local function is called right here; any other binding (awaited,
         # timed, heartbeating, observed) through the interpreter's own task call.
         plain_call = None if parallel else getattr(st.binding, "call_plain", None)
-        self._enter(S, ind, timed=plain_call is None)
+        # Entry time: read by the context object a resource may build, and by a Map's
+        # iterations; a Parallel's branches and a plain function read neither.
+        self._enter(S, ind, timed=plain_call is None and not parallel)
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
         self.line(ind + 1, f"zx = {_expr(bound, 'z')}")

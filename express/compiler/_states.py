@@ -172,6 +172,9 @@ class Chain:
     """The chain as one generated function, for executions that record no events:
     ``fast(frame, data, size) -> (output, size)`` (a coroutine function unless ``pure``),
     ``size`` an upper bound on the data's JSON size or -1. Set by the runtime."""
+    waits: bool = False
+    """The generated code suspends on its usual path (an awaited resource, a Wait, a
+    Map): run it as a task from the start rather than step it eagerly."""
 
 
 @dataclass(eq=False, slots=True)

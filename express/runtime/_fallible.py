@@ -26,7 +26,7 @@ from ._execution import locate
 from ._fanout import run_map, run_parallel
 from ._frame import Frame
 
-__all__ = ["awaited_result", "recover", "recover_located", "run_fallible", "run_task"]
+__all__ = ["as_failure", "awaited_result", "recover", "recover_located", "run_fallible", "run_task"]
 
 
 async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
@@ -106,10 +106,10 @@ async def awaited_result(binding: Any, result: Any) -> Any:
     except (StatesError, asyncio.CancelledError):
         raise
     except Exception as exc:
-        raise _as_failure(binding, exc) from None
+        raise as_failure(binding, exc) from None
 
 
-def _as_failure(binding: Any, exc: Exception) -> StatesError:
+def as_failure(binding: Any, exc: Exception) -> StatesError:
     """How an exception from a resource fails its task (as Lambda reports it, by default)."""
     failure = getattr(binding, "failure", None)
     if failure is not None:
@@ -200,7 +200,7 @@ async def run_task(
                 if deadline is not None and deadline.expired:
                     raise  # TimeoutSeconds: States.Timeout below
                 # The function's own exceptions (a TimeoutError too) fail it as Lambda says.
-                raise _as_failure(binding, exc) from None
+                raise as_failure(binding, exc) from None
         elif timeout is None and heartbeat is None:
             result = await binding.invoke(eff, TaskCall(st.name, binding.resource, frame.context))
         elif heartbeat is None:

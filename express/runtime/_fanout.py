@@ -123,6 +123,9 @@ async def run_branches(
                 except Budget as budget:
                     await asyncio.sleep(0)
                     out, bound = await run_chain(child, chain, budget.data, budget.index), -1
+            elif chain.waits:
+                waiting.append((i, asyncio.ensure_future(fast(child, eff, size))))
+                continue
             else:
                 coro = fast(child, eff, size)
                 try:

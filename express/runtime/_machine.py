@@ -262,6 +262,9 @@ class StateMachine:
                         await asyncio.sleep(0)
                         output = await run_chain(frame, chain, budget.data, budget.index)
                         size = -1
+            elif fast is not None and chain.waits:
+                with Deadline(clock, run.deadline - clock.time()):
+                    output, size = await fast(frame, input, size)
             elif fast is not None:
                 # Driven by hand until it first waits: an execution that never does (pure
                 # states, plain-function tasks) needs no timer for its deadline.

@@ -29,10 +29,12 @@ from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
 from express.compiler._paths import PathError
 from express.compiler._states import (
     CHOICE,
+    MAP,
     PARALLEL,
     PASS,
     SUCCEED,
     TASK,
+    WAIT,
     Chain,
     ChoiceState,
     State,
@@ -47,7 +49,7 @@ from ._execution import (
     step_async,
     step_pure,
 )
-from ._fallible import awaited_result, recover_located, run_task
+from ._fallible import as_failure, awaited_result, recover_located, run_task
 from ._fanout import run_parallel_fast
 from ._frame import Frame, Run
 
@@ -66,6 +68,15 @@ def specialise(chain: Chain) -> None:
         if processor is not None:
             specialise(processor)
     chain.fast = _Writer(chain).function()
+    chain.waits = any(_waits(st) for st in chain.states)
+
+
+def _waits(st: State) -> bool:
+    if st.kind == TASK:
+        return getattr(st.binding, "call_plain", None) is None  # type: ignore[attr-defined]
+    if st.kind == PARALLEL:
+        return any(b.waits for b in st.branches)  # type: ignore[attr-defined]
+    return st.kind in (WAIT, MAP)
 
 
 # --- helpers the generated code calls (the slow, rare paths) ---
@@ -135,6 +146,7 @@ _HELPERS: dict[str, Any] = {
     "RECOVER": recover_located,
     "RUN_TASK": run_task,
     "AWAITED": awaited_result,
+    "AS_FAILURE": as_failure,
     "PARALLEL": run_parallel_fast,
     "SIZE": payload_size,
     "MAX": MAX_PAYLOAD_BYTES,
@@ -475,9 +487,12 @@ class _Writer:
         # A plain local function is called right here; any other binding (awaited,
         # timed, heartbeating, observed) through the interpreter's own task call.
         plain_call = None if parallel else getattr(st.binding, "call_plain", None)
+        async_call = None
+        if not parallel and st.timeout is None and st.heartbeat is None:
+            async_call = getattr(st.binding, "call_async", None)
         # Entry time: read by the context object a resource may build, and by a Map's
         # iterations; a Parallel's branches and a plain function read neither.
-        self._enter(S, ind, timed=plain_call is None and not parallel)
+        self._enter(S, ind, timed=plain_call is None and async_call is None and not parallel)
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
         self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
@@ -496,6 +511,27 @@ class _Writer:
             self.line(ind + 2, "raise")
             self.line(ind + 1, "if hasattr(r, '__await__'):")
             self.line(ind + 2, f"r = await AWAITED({S}.binding, r)")
+            self.line(ind + 1, "zr = SIZE(r)")
+            self.line(ind + 1, "if zr > MAX:")
+            self.line(ind + 2, "run.eid += 1")
+            self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
+            self.line(ind + 1, "run.eid += 1")
+        elif async_call is not None:
+            call = self.bind("CALL", async_call)
+            self.line(ind + 1, "run.eid = e + 2")
+            self.line(ind + 1, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
+            self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
+            self.line(ind + 1, "try:")
+            self.line(ind + 2, f"r = await {call}(x)")
+            self.line(ind + 1, "except StatesError as exc:")
+            self.line(ind + 2, "run.eid += 1")
+            self.line(ind + 2, "exc.located = True")
+            self.line(ind + 2, "raise")
+            self.line(ind + 1, "except Exception as exc:")  # not CancelledError
+            self.line(ind + 2, f"failure = AS_FAILURE({S}.binding, exc)")
+            self.line(ind + 2, "run.eid += 1")
+            self.line(ind + 2, "failure.located = True")
+            self.line(ind + 2, "raise failure from None")
             self.line(ind + 1, "zr = SIZE(r)")
             self.line(ind + 1, "if zr > MAX:")
             self.line(ind + 2, "run.eid += 1")

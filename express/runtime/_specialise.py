@@ -498,45 +498,8 @@ class _Writer:
         self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
         if parallel:
             self.line(ind + 1, f"r, zr = await PARALLEL({S}, x, f, zx)")
-        elif plain_call is not None:
-            call = self.bind("CALL", plain_call)
-            self.line(ind + 1, "run.eid = e + 2")
-            self.line(ind + 1, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
-            self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
-            self.line(ind + 1, "try:")
-            self.line(ind + 2, f"r = {call}(x)")
-            self.line(ind + 1, "except StatesError as exc:")
-            self.line(ind + 2, "run.eid += 1")
-            self.line(ind + 2, "exc.located = True")
-            self.line(ind + 2, "raise")
-            self.line(ind + 1, "if hasattr(r, '__await__'):")
-            self.line(ind + 2, f"r = await AWAITED({S}.binding, r)")
-            self.line(ind + 1, "zr = SIZE(r)")
-            self.line(ind + 1, "if zr > MAX:")
-            self.line(ind + 2, "run.eid += 1")
-            self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
-            self.line(ind + 1, "run.eid += 1")
-        elif async_call is not None:
-            call = self.bind("CALL", async_call)
-            self.line(ind + 1, "run.eid = e + 2")
-            self.line(ind + 1, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
-            self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
-            self.line(ind + 1, "try:")
-            self.line(ind + 2, f"r = await {call}(x)")
-            self.line(ind + 1, "except StatesError as exc:")
-            self.line(ind + 2, "run.eid += 1")
-            self.line(ind + 2, "exc.located = True")
-            self.line(ind + 2, "raise")
-            self.line(ind + 1, "except Exception as exc:")  # not CancelledError
-            self.line(ind + 2, f"failure = AS_FAILURE({S}.binding, exc)")
-            self.line(ind + 2, "run.eid += 1")
-            self.line(ind + 2, "failure.located = True")
-            self.line(ind + 2, "raise failure from None")
-            self.line(ind + 1, "zr = SIZE(r)")
-            self.line(ind + 1, "if zr > MAX:")
-            self.line(ind + 2, "run.eid += 1")
-            self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
-            self.line(ind + 1, "run.eid += 1")
+        elif plain_call is not None or async_call is not None:
+            self._call(st, S, ind + 1, plain_call, async_call)
         else:
             self.line(ind + 1, f"r, zr = await RUN_TASK({S}, x, f, d, zx)")
         self._finish(st, ind + 1, "zr")
@@ -559,6 +522,34 @@ class _Writer:
         self.line(ind + 1, "z = zo")
         self.line(ind + 1, "run.eid += 1")
         self.follow(st, ind, last)
+
+    def _call(self, st: Any, S: str, ind: int, plain: Any, awaited: Any) -> None:
+        """The events, size checks and error wording of ``run_task``, written out for a
+        plain function (``plain``) or an awaited one without timeout (``awaited``)."""
+        call = self.bind("CALL", plain if plain is not None else awaited)
+        self.line(ind, "run.eid = e + 2")
+        self.line(ind, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
+        self.line(ind + 1, f"raise TOO_LARGE({st.name!r})")
+        self.line(ind, "try:")
+        self.line(ind + 1, f"r = {call}(x)" if plain is not None else f"r = await {call}(x)")
+        self.line(ind, "except StatesError as exc:")
+        self.line(ind + 1, "run.eid += 1")
+        self.line(ind + 1, "exc.located = True")
+        self.line(ind + 1, "raise")
+        if plain is not None:  # a plain function words its own exceptions
+            self.line(ind, "if hasattr(r, '__await__'):")
+            self.line(ind + 1, f"r = await AWAITED({S}.binding, r)")
+        else:
+            self.line(ind, "except Exception as exc:")  # not CancelledError
+            self.line(ind + 1, f"failure = AS_FAILURE({S}.binding, exc)")
+            self.line(ind + 1, "run.eid += 1")
+            self.line(ind + 1, "failure.located = True")
+            self.line(ind + 1, "raise failure from None")
+        self.line(ind, "zr = SIZE(r)")
+        self.line(ind, "if zr > MAX:")
+        self.line(ind + 1, "run.eid += 1")
+        self.line(ind + 1, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
+        self.line(ind, "run.eid += 1")
 
     def _generic(self, st: State, ind: int, last: bool) -> None:
         S = self.bind("S", st)

@@ -170,8 +170,11 @@ class Chain:
     as tasks; only a Retry back-off would suspend them."""
     fast: Any = field(default=None, repr=False)
     """The chain as one generated function, for executions that record no events:
-    ``fast(frame, data, size) -> (output, size)`` (a coroutine function unless ``pure``),
+    ``fast(frame, data, size) -> (output, size)`` (a coroutine function unless ``sync``),
     ``size`` an upper bound on the data's JSON size or -1. Set by the runtime."""
+    sync: bool = False
+    """``fast`` is a plain function: it raises ``Budget`` (or ``Suspend``) where it has
+    to let the event loop run, and the caller goes on from there."""
     waits: bool = False
     """The generated code suspends on its usual path (an awaited resource, a Wait, a
     Map): run it as a task from the start rather than step it eagerly."""

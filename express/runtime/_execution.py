@@ -42,6 +42,8 @@ __all__ = [
     "run_pure",
     "step_async",
     "step_pure",
+    "Suspend",
+    "resume",
 ]
 
 _ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
@@ -100,6 +102,33 @@ class Budget(Exception):
     def __init__(self, index: int, data: Any) -> None:
         self.index = index
         self.data = data
+
+
+class Suspend(Budget):
+    """Generated code that runs as a plain call reached something it must await (an
+    awaitable result, a retry's back-off, a Parallel branch that waits): ``rest``
+    finishes the current state, giving ``(next index or -1, output)``. It is called only
+    when awaited (a branch cancelled before it starts leaves no coroutine behind)."""
+
+    def __init__(self, rest: Callable[..., Awaitable[tuple[int, Any]]], *args: Any) -> None:
+        super().__init__(-1, None)
+        self.rest = rest
+        self.args = args
+
+
+async def resume(frame: Frame, chain: Chain, stop: Budget) -> Any:
+    """Go on with ``chain`` where its plain-call code stopped: its output."""
+    if not isinstance(stop, Suspend):
+        await asyncio.sleep(0)
+        return await run_chain(frame, chain, stop.data, stop.index)
+    try:
+        nxt, data = await stop.rest(*stop.args)
+    finally:
+        frame.retry_count = 0
+    frame.run.eid += 1  # the state's Exited event
+    if nxt < 0:
+        return data
+    return await run_chain(frame, chain, data, nxt)
 
 
 #: Kinds that await (Task, Wait, Parallel, Map), by kind number.

@@ -26,7 +26,15 @@ from ._execution import locate
 from ._fanout import run_map, run_parallel
 from ._frame import Frame
 
-__all__ = ["as_failure", "awaited_result", "recover", "recover_located", "run_fallible", "run_task"]
+__all__ = [
+    "as_failure",
+    "awaited_result",
+    "catch",
+    "recover",
+    "recover_located",
+    "run_fallible",
+    "run_task",
+]
 
 
 async def run_fallible(st: Any, data: Any, frame: Frame) -> tuple[int, Any]:
@@ -75,19 +83,24 @@ async def recover(st: Any, data: Any, frame: Frame, raw: StatesError) -> tuple[i
             except StatesError as again:
                 raw = again
                 continue
-        for catcher in st.catchers:
-            if matches(catcher.error_equals, err.error):
-                # AWS's error output always has a Cause, empty when the error has none.
-                error_output: dict[str, Any] = {}
-                if err.error is not None:
-                    error_output["Error"] = err.error
-                error_output["Cause"] = err.cause if err.cause is not None else ""
-                assert catcher.result_path is not None
-                out = catcher.result_path(data, error_output, frame)
-                if catcher.assign is not None:  # into this state's scope, not the inner one
-                    frame.variables.update(catcher.assign(data, error_output, frame))
-                return catcher.next, out
-        raise err
+        return catch(st, data, frame, err)
+
+
+def catch(st: Any, data: Any, frame: Frame, err: StatesError) -> tuple[int, Any]:
+    """Hand ``err`` to the first matching catcher of ``st``; re-raise it when none does."""
+    for catcher in st.catchers:
+        if matches(catcher.error_equals, err.error):
+            # AWS's error output always has a Cause, empty when the error has none.
+            error_output: dict[str, Any] = {}
+            if err.error is not None:
+                error_output["Error"] = err.error
+            error_output["Cause"] = err.cause if err.cause is not None else ""
+            assert catcher.result_path is not None
+            out = catcher.result_path(data, error_output, frame)
+            if catcher.assign is not None:  # into this state's scope, not the inner one
+                frame.variables.update(catcher.assign(data, error_output, frame))
+            return catcher.next, out
+    raise err
 
 
 async def recover_located(st: Any, data: Any, frame: Frame, raw: StatesError) -> tuple[int, Any]:

@@ -16,12 +16,15 @@ from express.compiler._payload import dumps_compact
 from express.compiler._states import Chain, MapState, ParallelState
 from express.errors import ErrorName, StatesError
 
-from ._execution import Budget, run_chain, run_pure
+from ._execution import Budget, resume, run_chain, run_pure
 from ._frame import Frame
 
 __all__ = [
     "INLINE_MAP_LIMIT",
     "Resumed",
+    "abandon_tasks",
+    "bounded",
+    "join_tasks",
     "resumed",
     "run_branches",
     "run_map",
@@ -35,15 +38,15 @@ INLINE_MAP_LIMIT = 40
 
 async def _fail_fast(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     """Run ``coros`` concurrently; on the first failure cancel the rest and re-raise."""
-    return await _join([asyncio.ensure_future(c) for c in coros])
+    return await join_tasks([asyncio.ensure_future(c) for c in coros])
 
 
-async def _join(tasks: list[asyncio.Future[Any]]) -> list[Any]:
+async def join_tasks(tasks: list[asyncio.Future[Any]]) -> list[Any]:
     """Wait for ``tasks``; on the first failure cancel the rest and re-raise."""
     try:
         _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except asyncio.CancelledError:
-        await _abandon(tasks)
+        await abandon_tasks(tasks)
         raise
     failed = next((t for t in tasks if t.done() and t.exception() is not None), None)
     if failed is not None:
@@ -60,7 +63,7 @@ async def _join(tasks: list[asyncio.Future[Any]]) -> list[Any]:
     return [t.result() for t in tasks]
 
 
-async def _abandon(tasks: list[asyncio.Future[Any]]) -> None:
+async def abandon_tasks(tasks: list[asyncio.Future[Any]]) -> None:
     for t in tasks:
         t.cancel()
     # Let them unwind (MapIterationAborted, user finally blocks) before we report.
@@ -101,6 +104,11 @@ async def resumed(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
     return await Resumed(coro, first)
 
 
+async def bounded(frame: Frame, chain: Chain, stop: Budget) -> tuple[Any, int]:
+    """``resume`` for a branch: its output and an unknown size bound."""
+    return await resume(frame, chain, stop), -1
+
+
 async def run_branches(
     branches: tuple[Chain, ...], eff: Any, frame: Frame, size: int
 ) -> tuple[list[Any], int]:
@@ -117,12 +125,12 @@ async def run_branches(
         for i, chain in enumerate(branches):
             child = frame.child()
             fast = chain.fast
-            if chain.pure:
+            if chain.sync:
                 try:
                     out, bound = fast(child, eff, size)
-                except Budget as budget:
-                    await asyncio.sleep(0)
-                    out, bound = await run_chain(child, chain, budget.data, budget.index), -1
+                except Budget as stop:
+                    waiting.append((i, asyncio.ensure_future(bounded(child, chain, stop))))
+                    continue
             elif chain.waits:
                 waiting.append((i, asyncio.ensure_future(fast(child, eff, size))))
                 continue
@@ -139,10 +147,10 @@ async def run_branches(
             total = total + bound if total >= 0 and bound >= 0 else -1
     except BaseException:
         if waiting:
-            await _abandon([t for _, t in waiting])
+            await abandon_tasks([t for _, t in waiting])
         raise
     if waiting:
-        outcomes = await _join([t for _, t in waiting])
+        outcomes = await join_tasks([t for _, t in waiting])
         for (i, _), (out, bound) in zip(waiting, outcomes, strict=True):
             results[i] = out
             total = total + bound if total >= 0 and bound >= 0 else -1
@@ -383,14 +391,11 @@ class _MapRun:
         if run.events is None and fast is not None:
             run.eid += 1  # MapIterationStarted
             try:
-                if processor.pure:
+                if processor.sync:
                     try:
                         self.results[i] = fast(child, data, -1)[0]
-                    except Budget as budget:
-                        await asyncio.sleep(0)
-                        self.results[i] = await run_chain(
-                            child, processor, budget.data, budget.index
-                        )
+                    except Budget as stop:
+                        self.results[i] = await resume(child, processor, stop)
                 else:
                     self.results[i] = (await fast(child, data, -1))[0]
             except StatesError as err:

@@ -23,7 +23,7 @@ from express.tasks.mock import MockConfig, MockTestCase, run_test_case
 
 from ._clock import Clock, Deadline, RealClock
 from ._events import HistoryEvent, payload_details
-from ._execution import Budget, ExecutionTimedOut, run_chain, run_pure
+from ._execution import Budget, ExecutionTimedOut, resume, run_chain, run_pure
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._fanout import Resumed
 from ._frame import Frame, Run
@@ -254,13 +254,12 @@ class StateMachine:
                     f"The execution input exceeds the limit of {MAX_PAYLOAD_BYTES} bytes.",
                 )
             fast = None if recording else chain.fast
-            if fast is not None and chain.pure:
+            if fast is not None and chain.sync:
                 try:
                     output, size = fast(frame, input, size)
-                except Budget as budget:
+                except Budget as stop:
                     with Deadline(clock, run.deadline - clock.time()):
-                        await asyncio.sleep(0)
-                        output = await run_chain(frame, chain, budget.data, budget.index)
+                        output = await resume(frame, chain, stop)
                         size = -1
             elif fast is not None and chain.waits:
                 with Deadline(clock, run.deadline - clock.time()):

@@ -44,6 +44,7 @@ from express.errors import ErrorName, StatesError, data_limit_exceeded
 from ._execution import (
     Budget,
     ExecutionTimedOut,
+    Suspend,
     _no_choice_matched,
     locate,
     step_async,
@@ -52,6 +53,7 @@ from ._execution import (
 from ._fallible import as_failure, awaited_result, recover_located, run_task
 from ._fanout import run_parallel_fast
 from ._frame import Frame, Run
+from ._suspend import recover_sync, run_parallel_sync, task_rest
 
 __all__ = ["specialise"]
 
@@ -67,8 +69,24 @@ def specialise(chain: Chain) -> None:
         processor = getattr(st, "processor", None)
         if processor is not None:
             specialise(processor)
+    chain.sync = all(_sync(st) for st in chain.states)
     chain.fast = _Writer(chain).function()
     chain.waits = any(_waits(st) for st in chain.states)
+
+
+def _written(st: State) -> bool:
+    """Whether the state is written out in the generated code (else run by its step)."""
+    return not st.jsonata and st.assign is None and _context_free(st.node)
+
+
+def _sync(st: State) -> bool:
+    """The state runs in a plain call: pure, or a written-out call of a plain function
+    or Parallel of such chains (whatever else they meet is handed over as ``Suspend``)."""
+    if st.kind == TASK:
+        return _written(st) and getattr(st.binding, "call_plain", None) is not None  # type: ignore[attr-defined]
+    if st.kind == PARALLEL:
+        return _written(st) and all(b.sync for b in st.branches)  # type: ignore[attr-defined]
+    return not st.is_async
 
 
 def _waits(st: State) -> bool:
@@ -148,6 +166,10 @@ _HELPERS: dict[str, Any] = {
     "AWAITED": awaited_result,
     "AS_FAILURE": as_failure,
     "PARALLEL": run_parallel_fast,
+    "PARALLEL_SYNC": run_parallel_sync,
+    "RECOVER_SYNC": recover_sync,
+    "SUSPEND": Suspend,
+    "TASK_REST": task_rest,
     "SIZE": payload_size,
     "MAX": MAX_PAYLOAD_BYTES,
     "TOO_LARGE": _too_large,
@@ -200,7 +222,7 @@ class _Writer:
         self.names = self.src.names
         self.names.update(_HELPERS)
         self.out: list[str] = []
-        self.is_async = not chain.pure
+        self.is_async = not chain.sync
         self._layout()
 
     # --- layout: states that only follow each other share a block ---
@@ -331,8 +353,7 @@ class _Writer:
     # --- states ---
 
     def _state(self, st: State, ind: int, last: bool) -> None:
-        node = st.node
-        plain = not st.jsonata and st.assign is None and _context_free(node)
+        plain = _written(st)
         if plain and st.kind == PASS:
             self._pass(st, ind, last)
         elif plain and st.kind == SUCCEED:
@@ -496,7 +517,9 @@ class _Writer:
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
         self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
-        if parallel:
+        if parallel and not self.is_async:
+            self.line(ind + 1, f"r, zr = PARALLEL_SYNC({S}, x, f, zx, d)")
+        elif parallel:
             self.line(ind + 1, f"r, zr = await PARALLEL({S}, x, f, zx)")
         elif plain_call is not None or async_call is not None:
             self._call(st, S, ind + 1, plain_call, async_call)
@@ -505,7 +528,10 @@ class _Writer:
         self._finish(st, ind + 1, "zr")
         self.line(ind, "except StatesError as err:")
         self.line(ind + 1, "try:")
-        self.line(ind + 2, f"nxt, d = await RECOVER({S}, d, f, err)")
+        if self.is_async:
+            self.line(ind + 2, f"nxt, d = await RECOVER({S}, d, f, err)")
+        else:
+            self.line(ind + 2, f"nxt, d = RECOVER_SYNC({S}, d, f, err)")
         self.line(ind + 1, "finally:")
         self.line(ind + 2, "f.retry_count = 0")
         self.line(ind + 1, "run.eid += 1")
@@ -538,7 +564,10 @@ class _Writer:
         self.line(ind + 1, "raise")
         if plain is not None:  # a plain function words its own exceptions
             self.line(ind, "if hasattr(r, '__await__'):")
-            self.line(ind + 1, f"r = await AWAITED({S}.binding, r)")
+            if self.is_async:
+                self.line(ind + 1, f"r = await AWAITED({S}.binding, r)")
+            else:
+                self.line(ind + 1, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
         else:
             self.line(ind, "except Exception as exc:")  # not CancelledError
             self.line(ind + 1, f"failure = AS_FAILURE({S}.binding, exc)")

@@ -64,7 +64,7 @@ def _cases() -> list[Any]:
 
 async def _run(case: dict[str, Any], record: bool) -> tuple[Any, ...] | None:
     clock = VirtualClock(start=1_700_000_000.0)
-    resources = {k: driver.behaviour(v, clock) for k, v in case.get("resources", {}).items()}
+    resources = {k: _behaviour(v, clock) for k, v in case.get("resources", {}).items()}
     try:
         machine = express.StateMachine(case["definition"], resources, clock=clock)
     except express.DefinitionError:
@@ -84,6 +84,34 @@ async def _run(case: dict[str, Any], record: bool) -> tuple[Any, ...] | None:
         result.transitions,
         run.eid,
     )
+
+
+def _behaviour(spec: dict[str, Any], clock: VirtualClock) -> Any:
+    """The driver's behaviours, and plain functions that hand back awaitables or fail
+    their first calls (what the generated plain-call code hands over to the loop)."""
+    kind = spec.get("behavior")
+    if kind == "deferred":  # a plain function returning a coroutine
+        then = _behaviour(spec["then"], clock)
+
+        def deferred(event: Any) -> Any:
+            async def later() -> Any:
+                await clock.sleep(float(spec.get("seconds", 0)))
+                return then(event)
+
+            return later()
+
+        return deferred
+    if kind == "flaky":  # fails its first ``times`` calls, then behaves as ``then``
+        then = _behaviour(spec["then"], clock)
+        failing = _behaviour(_FLAKY, clock)
+        calls = [0]
+
+        def flaky(event: Any) -> Any:
+            calls[0] += 1
+            return failing(event) if calls[0] <= spec["times"] else then(event)
+
+        return flaky
+    return driver.behaviour(spec, clock)
 
 
 async def _agree(case: dict[str, Any]) -> None:
@@ -201,6 +229,178 @@ LOCAL_CASES: dict[str, dict[str, Any]] = {
         },
         "input": {"n": 0, "items": [1, 2, 3]},
         "resources": {"echo": {"behavior": "identity"}},
+    },
+    "plain function returning an awaitable": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task("later", ResultSelector={"v.$": "$.a"}, ResultPath="$.r", Next="P"),
+                "P": {"Type": "Pass", "Parameters": {"got.$": "$.r.v"}, "End": True},
+            },
+        },
+        "input": {"a": 7},
+        "resources": {
+            "later": {"behavior": "deferred", "seconds": 2, "then": {"behavior": "identity"}}
+        },
+    },
+    "awaitable that fails, retried, then caught": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task(
+                    "later",
+                    Retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+                    Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "P"}],
+                    End=True,
+                ),
+                "P": {"Type": "Pass", "Parameters": {"caught.$": "$.err.Error"}, "End": True},
+            },
+        },
+        "input": {"a": 1},
+        "resources": {"later": {"behavior": "deferred", "then": _FLAKY}},
+    },
+    "retrier with no attempts decides before a catch": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task(
+                    "boom",
+                    Retry=[
+                        {"ErrorEquals": ["Boom"], "MaxAttempts": 0},
+                        {"ErrorEquals": ["States.ALL"], "MaxAttempts": 3},
+                    ],
+                    Catch=[{"ErrorEquals": ["Boom"], "ResultPath": "$.err", "Next": "P"}],
+                    End=True,
+                ),
+                "P": {"Type": "Pass", "Parameters": {"caught.$": "$.err.Error"}, "End": True},
+            },
+        },
+        "input": {},
+        "resources": {"boom": _FLAKY},
+    },
+    "Parallel: a branch retries and succeeds beside a plain one": {
+        "definition": {
+            "StartAt": "Par",
+            "States": {
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "F",
+                            "States": {
+                                "F": _task(
+                                    "flaky",
+                                    Retry=[{"ErrorEquals": ["Boom"], "IntervalSeconds": 3}],
+                                    Next="After",
+                                ),
+                                "After": {"Type": "Pass", "Result": "done", "End": True},
+                            },
+                        },
+                        {"StartAt": "E", "States": {"E": _task("echo", End=True)}},
+                        {"StartAt": "L", "States": {"L": _task("later", End=True)}},
+                    ],
+                    "ResultSelector": {"first.$": "$[0]", "third.$": "$[2]"},
+                    "ResultPath": "$.par",
+                    "Next": "Out",
+                },
+                "Out": {"Type": "Pass", "End": True},
+            },
+        },
+        "input": {"x": 1},
+        "resources": {
+            "flaky": {"behavior": "flaky", "times": 2, "then": {"behavior": "identity"}},
+            "echo": {"behavior": "identity"},
+            "later": {"behavior": "deferred", "seconds": 1, "then": {"behavior": "identity"}},
+        },
+    },
+    "Parallel: a branch fails while another waits to retry": {
+        "definition": {
+            "StartAt": "Par",
+            "States": {
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "F",
+                            "States": {
+                                "F": _task(
+                                    "flaky",
+                                    Retry=[{"ErrorEquals": ["Boom"], "IntervalSeconds": 3}],
+                                    End=True,
+                                )
+                            },
+                        },
+                        {"StartAt": "B", "States": {"B": _task("boom", End=True)}},
+                    ],
+                    "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 1}],
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "C"}],
+                    "End": True,
+                },
+                "C": {"Type": "Pass", "Parameters": {"caught.$": "$.e.Error"}, "End": True},
+            },
+        },
+        "input": {},
+        "resources": {
+            "flaky": {"behavior": "flaky", "times": 1, "then": {"behavior": "identity"}},
+            "boom": _FLAKY,
+        },
+    },
+    "nested Parallel with an awaitable inside": {
+        "definition": {
+            "StartAt": "Outer",
+            "States": {
+                "Outer": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "Inner",
+                            "States": {
+                                "Inner": {
+                                    "Type": "Parallel",
+                                    "Branches": [
+                                        {"StartAt": "L", "States": {"L": _task("later", End=True)}},
+                                        {"StartAt": "E", "States": {"E": _task("echo", End=True)}},
+                                    ],
+                                    "Next": "Tail",
+                                },
+                                "Tail": _task("echo", End=True),
+                            },
+                        },
+                        {"StartAt": "E2", "States": {"E2": _task("echo", End=True)}},
+                    ],
+                    "End": True,
+                },
+            },
+        },
+        "input": {"k": "v"},
+        "resources": {
+            "later": {"behavior": "deferred", "seconds": 1, "then": {"behavior": "identity"}},
+            "echo": {"behavior": "identity"},
+        },
+    },
+    "Map iterations that retry": {
+        "definition": {
+            "StartAt": "M",
+            "States": {
+                "M": {
+                    "Type": "Map",
+                    "MaxConcurrency": 2,
+                    "ItemProcessor": {
+                        "StartAt": "F",
+                        "States": {
+                            "F": _task(
+                                "flaky",
+                                Retry=[{"ErrorEquals": ["Boom"], "IntervalSeconds": 1}],
+                                End=True,
+                            )
+                        },
+                    },
+                    "End": True,
+                },
+            },
+        },
+        "input": [1, 2, 3, 4],
+        "resources": {"flaky": {"behavior": "flaky", "times": 3, "then": {"behavior": "identity"}}},
     },
     "no choice matched": {
         "definition": {

@@ -21,10 +21,11 @@ semantics and errors, and makes the fused code safe to be naive.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from express.asl._intrinsics import looks_like_intrinsic
-from express.asl._jsonpath import parse_path
+from express.asl._jsonpath import Segment, Wildcard, parse_path
 
 from ._frame import Getter
 from ._paths import PathError, compile_path
@@ -43,17 +44,37 @@ class Source:
         return name
 
     def path(self, text: str, var: str) -> str:
-        """An expression reading ``text`` from ``var``: inline for definite ``$`` paths."""
+        """An expression reading ``text`` from ``var``: inline for ``$`` paths of names,
+        indexes and array wildcards."""
         parsed = parse_path(text)
-        if parsed.root != "$" or parsed.segments is None or parsed.length_call:
+        if parsed.root != "$" or parsed.length_call:
             return f"{self.bind('g', compile_path(text))}({var}, f)"
-        expr = var
-        for seg in parsed.segments:
-            if isinstance(seg, int):
-                expr = f"(_t if (_t := {expr}).__class__ is list else None)[{seg}]"
+        if parsed.segments is not None:
+            return _lookups(var, parsed.segments)
+        steps = parsed.steps
+        if steps is None or not all(isinstance(s, str | int | Wildcard) for s in steps):
+            return f"{self.bind('g', compile_path(text))}({var}, f)"
+        # Matches in document order: one ``for`` per wildcard. Anything but a list under
+        # a wildcard, or a match missing below it, falls back to the composed getter
+        # (which skips such nodes, as Jayway does).
+        self.names["LIST"] = _list
+        clauses: list[tuple[str, str]] = []  # (item variable, the list it runs over)
+        cur = var
+        run: list[Segment] = []
+        for step in steps:
+            if isinstance(step, Wildcard):
+                item = f"_e{len(clauses)}"
+                clauses.append((item, f"LIST({_lookups(cur, run)})"))
+                cur, run = item, []
             else:
-                expr = f"{expr}[{seg!r}]"
-        return expr
+                assert isinstance(step, str | int)
+                run.append(step)
+        if len(clauses) == 1 and len(run) == 1 and isinstance(run[0], str):
+            return f"list(map({self.bind('IG', itemgetter(run[0]))}, {clauses[0][1]}))"
+        if len(clauses) == 1 and not run:
+            return f"{clauses[0][1]}.copy()"
+        loops = " ".join(f"for {item} in {over}" for item, over in clauses)
+        return f"[{_lookups(cur, run)} {loops}]"
 
     def value(self, text: str, var: str) -> str:
         if looks_like_intrinsic(text):
@@ -100,6 +121,21 @@ class Source:
             node = child
         self.lines.append(f"{node}[{segments[-1]!r}] = {value}")
         return True
+
+
+def _lookups(expr: str, segments: tuple[Segment, ...] | list[Segment]) -> str:
+    for seg in segments:
+        if isinstance(seg, int):
+            expr = f"(_t if (_t := {expr}).__class__ is list else None)[{seg}]"
+        else:
+            expr = f"{expr}[{seg!r}]"
+    return expr
+
+
+def _list(value: Any) -> list[Any]:
+    if value.__class__ is not list:
+        raise TypeError("not an array")
+    return value
 
 
 def _bad() -> Any:

@@ -171,6 +171,7 @@ _HELPERS: dict[str, Any] = {
     "SUSPEND": Suspend,
     "TASK_REST": task_rest,
     "SIZE": payload_size,
+    "DUMPS": orjson.dumps,
     "MAX": MAX_PAYLOAD_BYTES,
     "TOO_LARGE": _too_large,
     "RESULT_TOO_LARGE": _result_too_large,
@@ -562,19 +563,22 @@ class _Writer:
         self.line(ind + 1, "run.eid += 1")
         self.line(ind + 1, "exc.located = True")
         self.line(ind + 1, "raise")
-        if plain is not None:  # a plain function words its own exceptions
+        self.line(ind, "except Exception as exc:")  # not CancelledError
+        self.line(ind + 1, f"failure = AS_FAILURE({S}.binding, exc)")
+        self.line(ind + 1, "run.eid += 1")
+        self.line(ind + 1, "failure.located = True")
+        self.line(ind + 1, "raise failure from None")
+        if plain is not None:
             self.line(ind, "if hasattr(r, '__await__'):")
             if self.is_async:
                 self.line(ind + 1, f"r = await AWAITED({S}.binding, r)")
             else:
                 self.line(ind + 1, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
-        else:
-            self.line(ind, "except Exception as exc:")  # not CancelledError
-            self.line(ind + 1, f"failure = AS_FAILURE({S}.binding, exc)")
-            self.line(ind + 1, "run.eid += 1")
-            self.line(ind + 1, "failure.located = True")
-            self.line(ind + 1, "raise failure from None")
-        self.line(ind, "zr = SIZE(r)")
+        # orjson measures; anything it refuses gets the compiler's wording from SIZE.
+        self.line(ind, "try:")
+        self.line(ind + 1, "zr = len(DUMPS(r))")
+        self.line(ind, "except TypeError:")
+        self.line(ind + 1, "zr = SIZE(r)")
         self.line(ind, "if zr > MAX:")
         self.line(ind + 1, "run.eid += 1")
         self.line(ind + 1, f"raise RESULT_TOO_LARGE({st.binding.label!r})")

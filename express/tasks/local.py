@@ -109,8 +109,8 @@ class ResourceBinding:
         self.label = "lambda" if resource.startswith(LAMBDA_INVOKE) else resource
         self.call_sync: Callable[[Any, TaskCall], Any] | None = None
         self.call_async: Callable[[Any], Awaitable[Any]] | None = None
-        #: ``call_sync`` for a resource that never reads its ``TaskCall``: generated code
-        #: calls it with the payload alone.
+        #: The plain function itself, for generated code: it calls it with the payload
+        #: alone and words what it raises with ``failure``.
         self.call_plain: Callable[[Any], Any] | None = None
         if fn is not None and resource != LAMBDA_INVOKE:
             if _is_async(fn):
@@ -119,10 +119,10 @@ class ResourceBinding:
                 self.call_async = fn
             else:
                 self.call_sync = self._call_direct_sync
-                self.call_plain = self._call_plain
+                self.call_plain = fn
 
     def failure(self, exc: Exception) -> StatesError:
-        """How an exception raised by ``call_async`` fails the task."""
+        """How an exception raised by ``call_async`` or ``call_plain`` fails the task."""
         if isinstance(exc, StatesError):
             return exc
         if isinstance(exc, ExpressError) and not isinstance(exc, LambdaFunctionError):

@@ -53,9 +53,12 @@ from ._execution import (
 from ._fallible import as_failure, awaited_result, recover_located, run_task
 from ._fanout import run_parallel_fast
 from ._frame import Frame, Run
-from ._suspend import recover_sync, run_parallel_sync, task_rest
+from ._suspend import parallel_from, recover_sync, run_parallel_sync, task_rest
 
 __all__ = ["specialise"]
+
+#: Parallels with at most this many plain-call branches have them written in line.
+_INLINE_BRANCHES = 8
 
 Linear = tuple[int, int] | None
 """A size bound ``a * z + b`` in the size ``z`` of the state's input; None: unknown."""
@@ -167,6 +170,8 @@ _HELPERS: dict[str, Any] = {
     "AS_FAILURE": as_failure,
     "PARALLEL": run_parallel_fast,
     "PARALLEL_SYNC": run_parallel_sync,
+    "PARALLEL_FROM": parallel_from,
+    "FRAME": Frame,
     "RECOVER_SYNC": recover_sync,
     "SUSPEND": Suspend,
     "TASK_REST": task_rest,
@@ -518,7 +523,9 @@ class _Writer:
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
         self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
-        if parallel and not self.is_async:
+        if parallel and not self.is_async and len(st.branches) <= _INLINE_BRANCHES:
+            self._branches(st, S, ind + 1)
+        elif parallel and not self.is_async:
             self.line(ind + 1, f"r, zr = PARALLEL_SYNC({S}, x, f, zx, d)")
         elif parallel:
             self.line(ind + 1, f"r, zr = await PARALLEL({S}, x, f, zx)")
@@ -549,6 +556,26 @@ class _Writer:
         self.line(ind + 1, "z = zo")
         self.line(ind + 1, "run.eid += 1")
         self.follow(st, ind, last)
+
+    def _branches(self, st: Any, S: str, ind: int) -> None:
+        """A Parallel's plain-call branches run in line, one after the other: ``r``, the
+        list of their outputs, and ``zr``, its size bound (``run_parallel_sync``)."""
+        n = len(st.branches)
+        self.line(ind, "run.eid += 1")  # ParallelStateStarted
+        self.line(ind, "r = []")
+        self.line(ind, f"zr = {n + 1}")
+        self.line(ind, "try:")
+        for branch in st.branches:
+            self.line(ind + 1, "b = FRAME(run, f.variables.copy() if f.variables else {})")
+            self.line(ind + 1, f"rb, zb = {self.bind('B', branch.fast)}(b, x, zx)")
+            self.line(ind + 1, "r.append(rb)")
+            self.line(ind + 1, "zr = zr + zb if zr >= 0 and zb >= 0 else -1")
+        self.line(ind, "except Budget as stop:")
+        self.line(ind + 1, f"PARALLEL_FROM({S}, x, f, zx, d, r, b, stop)")
+        self.line(ind, "except StatesError:")
+        self.line(ind + 1, "run.eid += 1")  # ParallelStateFailed
+        self.line(ind + 1, "raise")
+        self.line(ind, "run.eid += 1")  # ParallelStateSucceeded
 
     def _call(self, st: Any, S: str, ind: int, plain: Any, awaited: Any) -> None:
         """The events, size checks and error wording of ``run_task``, written out for a

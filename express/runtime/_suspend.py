@@ -23,7 +23,7 @@ from ._fallible import awaited_result, catch, recover_located
 from ._fanout import abandon_tasks, bounded, join_tasks
 from ._frame import Frame
 
-__all__ = ["finished", "recover_sync", "run_parallel_sync", "task_rest"]
+__all__ = ["finished", "parallel_from", "recover_sync", "run_parallel_sync", "task_rest"]
 
 
 def recover_sync(st: Any, data: Any, frame: Frame, raw: StatesError) -> tuple[int, Any]:
@@ -80,13 +80,46 @@ def run_parallel_sync(
     """``run_parallel_fast`` for branches whose generated code is a plain call, run one
     after the other. When one has to wait, it goes on as a task and the rest of the
     state (the join, ResultSelector, ResultPath, Retry, Catch) is raised as ``Suspend``."""
+    frame.run.eid += 1  # ParallelStateStarted
+    n = len(st.branches)
+    return _branches(st, eff, frame, size, data, 0, [None] * n, [], n + 1)
+
+
+def parallel_from(
+    st: ParallelState,
+    eff: Any,
+    frame: Frame,
+    size: int,
+    data: Any,
+    done: list[Any],
+    child: Frame,
+    stop: Budget,
+) -> None:
+    """Generated code ran the first ``len(done)`` branches in line and the next one
+    stopped with ``stop``: it goes on as a task, the others as ``run_parallel_sync``
+    runs them; always raises (``Suspend``, or the first failure)."""
+    i = len(done)
+    results = done + [None] * (len(st.branches) - i)
+    task = asyncio.ensure_future(bounded(child, st.branches[i], stop))
+    waiting: list[tuple[int, asyncio.Future[Any]]] = [(i, task)]
+    _branches(st, eff, frame, size, data, i + 1, results, waiting, -1)
+
+
+def _branches(
+    st: ParallelState,
+    eff: Any,
+    frame: Frame,
+    size: int,
+    data: Any,
+    start: int,
+    results: list[Any],
+    waiting: list[tuple[int, asyncio.Future[Any]]],
+    total: int,
+) -> tuple[list[Any], int]:
     run = frame.run
-    run.eid += 1  # ParallelStateStarted
     branches = st.branches
-    results: list[Any] = [None] * len(branches)
-    total = len(branches) + 1
-    waiting: list[tuple[int, asyncio.Future[Any]]] = []
-    for i, chain in enumerate(branches):
+    for i in range(start, len(branches)):
+        chain = branches[i]
         child = frame.child()
         try:
             out, bound = chain.fast(child, eff, size)

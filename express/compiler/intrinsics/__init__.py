@@ -11,6 +11,7 @@ bad argument values raise ``StatesError`` with ``INTRINSIC_ERROR``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -194,7 +195,36 @@ def _inline(call: Call, path: Callable[[str], str], bind: Callable[[Any], str]) 
                 return None
         else:
             args.append(bind(arg))
-    return f"{bind(_IMPLS[call.name])}({bind(call)}, {', '.join(args)})".replace(", )", ")")
+    general = f"{bind(_IMPLS[call.name])}({bind(call)}, {', '.join(args)})".replace(", )", ")")
+    if call.name == "States.Format" and isinstance(call.args[0], Template):
+        return _format(call, args, general)
+    return general
+
+
+_temps = itertools.count()
+
+
+def _format(call: Call, args: list[str], general: str) -> str:
+    """States.Format of a literal template over string values as one concatenation
+    (any other value goes through the implementation, which prints it as Java does)."""
+    template = call.args[0]
+    assert isinstance(template, Template)
+    parts = split_template(template.raw)
+    values = args[1:]
+    if len(parts) != len(values) + 1:
+        return general
+    if not values:
+        return repr(parts[0])
+    names = [f"_f{next(_temps)}" for _ in values]
+    pairs = zip(names, values, strict=True)
+    test = " and ".join(f"({name} := {value}).__class__ is str" for name, value in pairs)
+    pieces = [repr(parts[0])] if parts[0] else []
+    for name, part in zip(names, parts[1:], strict=True):
+        pieces.append(name)
+        if part:
+            pieces.append(repr(part))
+    joined = " + ".join(pieces)
+    return f"({joined} if {test} else {general})"
 
 
 #: What generated code must treat as "take the slow path" besides failed lookups.

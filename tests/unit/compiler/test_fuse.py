@@ -41,6 +41,14 @@ PASS_STATES: list[dict[str, Any]] = [
     {"Type": "Pass", "End": True, "InputPath": None, "ResultPath": None, "OutputPath": "$.c"},
     {"Type": "Pass", "End": True, "Parameters": {"n.$": "States.ArrayLength($.items)"}},
     {"Type": "Pass", "End": True, "Parameters": {"v.$": "$v.x", "c.$": "$$.Execution.Name"}},
+    # Array wildcards, written out as comprehensions (Jayway skips what does not match).
+    {"Type": "Pass", "End": True, "Parameters": {"w.$": "$.items[*]", "k.$": "$.a[*].b"}},
+    {"Type": "Pass", "End": True, "Parameters": {"w.$": "$.items[*].x[*].a", "i.$": "$[*][0]"}},
+    {"Type": "Pass", "End": True, "Parameters": {"w.$": "$.a[*][*]", "j.$": "$.items[*].a.b"}},
+    # States.Format of strings as a concatenation; anything else printed as Java does.
+    {"Type": "Pass", "End": True, "Parameters": {"s.$": "States.Format('{} and {}!', $.a, $.b)"}},
+    {"Type": "Pass", "End": True, "Parameters": {"s.$": "States.Format('{}', $.items[*].a)"}},
+    {"Type": "Pass", "End": True, "Parameters": {"s.$": "States.Format('x\\{ {}', $.x)"}},
 ]
 
 

@@ -511,6 +511,9 @@ class _Writer:
 
     def _fallible(self, st: Any, ind: int, last: bool, parallel: bool) -> None:
         S = self.bind("S", st)
+        if not parallel and not self.is_async:
+            self._plain_task(st, S, ind, last)
+            return
         # A plain local function is called right here; any other binding (awaited,
         # timed, heartbeating, observed) through the interpreter's own task call.
         plain_call = None if parallel else getattr(st.binding, "call_plain", None)
@@ -535,20 +538,7 @@ class _Writer:
             self.line(ind + 1, f"r, zr = await RUN_TASK({S}, x, f, d, zx)")
         self._finish(st, ind + 1, "zr")
         self.line(ind, "except StatesError as err:")
-        self.line(ind + 1, "try:")
-        if self.is_async:
-            self.line(ind + 2, f"nxt, d = await RECOVER({S}, d, f, err)")
-        else:
-            self.line(ind + 2, f"nxt, d = RECOVER_SYNC({S}, d, f, err)")
-        self.line(ind + 1, "finally:")
-        self.line(ind + 2, "f.retry_count = 0")
-        self.line(ind + 1, "run.eid += 1")
-        self.line(ind + 1, "z = -1")
-        if last:
-            self.dynamic_jump("nxt", ind + 1)
-        else:
-            self.line(ind + 1, f"if nxt != {st.next}:")
-            self.dynamic_jump("nxt", ind + 2)
+        self._recover(st, S, ind + 1, last)
         self.line(ind, "except PathError as exc:")
         self.line(ind + 1, f"raise PATH_ERROR(exc, {S}, e) from None")
         self.line(ind, "else:")
@@ -556,6 +546,82 @@ class _Writer:
         self.line(ind + 1, "z = zo")
         self.line(ind + 1, "run.eid += 1")
         self.follow(st, ind, last)
+
+    def _recover(self, st: Any, S: str, ind: int, last: bool) -> None:
+        """``err`` failed ``st``: retry or catch it, and go where the catcher says."""
+        self.line(ind, "try:")
+        if self.is_async:
+            self.line(ind + 1, f"nxt, d = await RECOVER({S}, d, f, err)")
+        else:
+            self.line(ind + 1, f"nxt, d = RECOVER_SYNC({S}, d, f, err)")
+        self.line(ind, "finally:")
+        self.line(ind + 1, "f.retry_count = 0")
+        self.line(ind, "run.eid += 1")
+        self.line(ind, "z = -1")
+        if last:
+            self.dynamic_jump("nxt", ind)
+        else:
+            self.line(ind, f"if nxt != {st.next}:")
+            self.dynamic_jump("nxt", ind + 1)
+
+    def _plain_task(self, st: Any, S: str, ind: int, last: bool) -> None:
+        """A Task calling a plain function, in plain-call code: its events and entry are
+        only counted in locals (``g``: its events after StateEntered) and settled where
+        something can read them, on the paths out that are not success."""
+        self.line(ind, "e = run.eid + n + n + 1")
+        self.line(ind, "g = 0")
+        self.line(ind, "try:")
+        bound = self._prepare(st, ind + 1)
+        self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
+        self.line(ind + 1, "g = 2")  # TaskScheduled, TaskStarted
+        self.line(ind + 1, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
+        self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
+        self.line(ind + 1, "try:")
+        self.line(ind + 2, f"r = {self.bind('CALL', st.binding.call_plain)}(x)")
+        self.line(ind + 1, "except StatesError as exc:")
+        self.line(ind + 2, "g = 3")  # TaskFailed
+        self.line(ind + 2, "exc.located = True")
+        self.line(ind + 2, "raise")
+        self.line(ind + 1, "except Exception as exc:")  # not CancelledError
+        self.line(ind + 2, f"failure = AS_FAILURE({S}.binding, exc)")
+        self.line(ind + 2, "g = 3")
+        self.line(ind + 2, "failure.located = True")
+        self.line(ind + 2, "raise failure from None")
+        self.line(ind + 1, "if hasattr(r, '__await__'):")
+        self._settle(S, ind + 2)
+        self.line(ind + 2, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
+        self._measure(ind + 1)
+        self.line(ind + 1, "g = 3")  # TaskSucceeded, or TaskFailed for the quota
+        self.line(ind + 1, "if zr > MAX:")
+        self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
+        self._finish(st, ind + 1, "zr")
+        self.line(ind, "except StatesError as err:")
+        self._settle(S, ind + 1)
+        self._recover(st, S, ind + 1, last)
+        self.line(ind, "except PathError as exc:")
+        self._settle(S, ind + 1)
+        self.line(ind + 1, f"raise PATH_ERROR(exc, {S}, e) from None")
+        self.line(ind, "else:")
+        self.line(ind + 1, "d = o")
+        self.line(ind + 1, "z = zo")
+        self.line(ind + 1, "n += 1")
+        self.line(ind + 1, "run.eid += 3")  # the three events besides Entered and Exited
+        self.follow(st, ind, last)
+
+    def _settle(self, S: str, ind: int) -> None:
+        self.line(ind, "run.eid = e + g")
+        self.line(ind, "run.transitions += n + 1")
+        self.line(ind, "run.budget -= n + 1")
+        self.line(ind, "n = 0")
+        self.line(ind, f"f.state = {S}")
+        self.line(ind, "f.entered_id = e")
+
+    def _measure(self, ind: int) -> None:
+        # orjson measures; anything it refuses gets the compiler's wording from SIZE.
+        self.line(ind, "try:")
+        self.line(ind + 1, "zr = len(DUMPS(r))")
+        self.line(ind, "except TypeError:")
+        self.line(ind + 1, "zr = SIZE(r)")
 
     def _branches(self, st: Any, S: str, ind: int) -> None:
         """A Parallel's plain-call branches run in line, one after the other: ``r``, the
@@ -601,11 +667,7 @@ class _Writer:
                 self.line(ind + 1, f"r = await AWAITED({S}.binding, r)")
             else:
                 self.line(ind + 1, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
-        # orjson measures; anything it refuses gets the compiler's wording from SIZE.
-        self.line(ind, "try:")
-        self.line(ind + 1, "zr = len(DUMPS(r))")
-        self.line(ind, "except TypeError:")
-        self.line(ind + 1, "zr = SIZE(r)")
+        self._measure(ind)
         self.line(ind, "if zr > MAX:")
         self.line(ind + 1, "run.eid += 1")
         self.line(ind + 1, f"raise RESULT_TOO_LARGE({st.binding.label!r})")

@@ -117,7 +117,7 @@ class Executor:
         try:
             return await machine.execute(input, name=name, record_events=record)
         except asyncio.CancelledError:
-            return ExecutionResult("ABORTED", name=name or "")
+            return ExecutionResult.of("ABORTED", name=name or "")
         finally:
             self._release()
 

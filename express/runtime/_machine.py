@@ -26,7 +26,8 @@ from ._events import HistoryEvent, payload_details
 from ._execution import Budget, ExecutionTimedOut, resume, run_chain, run_pure
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._fanout import Resumed
-from ._frame import Frame, Run
+from ._frame import Frame
+from ._result import ExecutionResult
 from ._specialise import specialise
 
 __all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
@@ -36,86 +37,6 @@ EXPRESS_LIMIT_SECONDS = 300.0
 _log = logging.getLogger("express")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-
-
-class ExecutionResult:
-    """The outcome of one execution.
-
-    ``status`` is ``SUCCEEDED``, ``FAILED``, ``TIMED_OUT`` or ``ABORTED``; ``events`` holds
-    the history when the execution was asked to record it; ``transitions`` counts the
-    states entered, those inside Map iterations and Parallel branches included.
-    """
-
-    __slots__ = ("_meta", "_run", "cause", "error", "output", "status")
-
-    def __init__(
-        self,
-        status: str,
-        output: Any = None,
-        error: str | None = None,
-        cause: str | None = None,
-        events: list[HistoryEvent] | None = None,
-        name: str = "",
-        execution_arn: str = "",
-        start_time: float = 0.0,
-        stop_time: float = 0.0,
-        transitions: int = 0,
-        run: Run | None = None,
-    ) -> None:
-        self.status = status
-        self.output = output
-        self.error = error
-        self.cause = cause
-        self._run = run
-        self._meta = (events, name, execution_arn, start_time, stop_time, transitions)
-
-    @classmethod
-    def _of(cls, run: Run, status: str, output: Any, error: str | None, cause: str | None) -> Any:
-        # The hot path: everything else is read from the run when asked for.
-        result = cls.__new__(cls)
-        result.status = status
-        result.output = output
-        result.error = error
-        result.cause = cause
-        result._run = run
-        return result
-
-    @property
-    def name(self) -> str:
-        """The execution's name (a UUID unless one was given)."""
-        return self._run.name if self._run is not None else self._meta[1]
-
-    @property
-    def execution_arn(self) -> str:
-        return self._run.arn if self._run is not None else self._meta[2]
-
-    @property
-    def events(self) -> list[HistoryEvent] | None:
-        return self._run.events if self._run is not None else self._meta[0]
-
-    @property
-    def start_time(self) -> float:
-        return self._run.start_time if self._run is not None else self._meta[3]
-
-    @property
-    def stop_time(self) -> float:
-        return self._run.stop_time if self._run is not None else self._meta[4]
-
-    @property
-    def transitions(self) -> int:
-        return self._run.transitions if self._run is not None else self._meta[5]
-
-    def __repr__(self) -> str:
-        return (
-            f"ExecutionResult(status={self.status!r}, output={self.output!r}, "
-            f"error={self.error!r}, cause={self.cause!r})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"status", "output"}`` or ``{"status", "error", "cause"}``, as the CLI prints."""
-        if self.status == "SUCCEEDED":
-            return {"status": self.status, "output": self.output}
-        return {"status": self.status, "error": self.error, "cause": self.cause}
 
 
 class StateMachine:
@@ -222,7 +143,7 @@ class StateMachine:
         if clock is None:
             clock = self.clock
         start = clock.time()
-        run = Run(
+        run = ExecutionResult(
             self,
             input,
             name,
@@ -315,15 +236,16 @@ class StateMachine:
         else:
             run.eid += 1
         run.stop_time = clock.time()
-        return ExecutionResult._of(run, "SUCCEEDED", output, None, None)  # type: ignore[no-any-return]
+        run.end("SUCCEEDED", output, None, None)
+        return run
 
     @staticmethod
     def _ended(
-        run: Run, status: str, output: Any, error: str | None, cause: str | None
+        run: ExecutionResult, status: str, output: Any, error: str | None, cause: str | None
     ) -> ExecutionResult:
         run.stop_time = run.clock.time()
-        result: ExecutionResult = ExecutionResult._of(run, status, output, error, cause)
-        return result
+        run.end(status, output, error, cause)
+        return run
 
 
 def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:

@@ -74,8 +74,7 @@ async def _run(case: dict[str, Any], record: bool) -> tuple[Any, ...] | None:
     finally:
         await clock.aclose()
     volatile = any(v in orjson.dumps(case["definition"]) for v in _VOLATILE)
-    run = result._run
-    assert run is not None
+    run = result
     return (
         result.status,
         None if volatile else result.output,

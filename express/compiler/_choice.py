@@ -26,7 +26,14 @@ from express.errors import ErrorName, StatesError
 from ._frame import Frame, Getter
 from ._paths import PathError, compile_path
 
-__all__ = ["OPERATORS", "Predicate", "compile_rule", "parse_timestamp"]
+__all__ = [
+    "OPERATORS",
+    "Predicate",
+    "compile_rule",
+    "parse_timestamp",
+    "wildcard_ends",
+    "wildcard_parts",
+]
 
 Predicate = Callable[[Any, Frame], bool]
 _Test = Callable[[Any], bool]
@@ -315,10 +322,11 @@ def _utf16(s: str) -> bytes:
     return s.encode("utf-16-be", "surrogatepass")
 
 
-def _wildcard(pattern: str) -> _Test:
+def wildcard_parts(pattern: str) -> list[str | None]:
     """``StringMatches``: ``*`` matches any run of characters, ``\\*`` a literal star and
-    ``\\\\`` a literal backslash; every other character (a lone backslash too) is literal."""
-    parts: list[str | None] = []  # literal text, None for a star
+    ``\\\\`` a literal backslash; every other character (a lone backslash too) is literal.
+    The pattern as literal texts and None for each star (runs of stars are one)."""
+    parts: list[str | None] = []
     text: list[str] = []
     i = 0
     while i < len(pattern):
@@ -331,21 +339,35 @@ def _wildcard(pattern: str) -> _Test:
             if text:
                 parts.append("".join(text))
                 text = []
-            if not parts or parts[-1] is not None:  # runs of stars mean one star
+            if not parts or parts[-1] is not None:
                 parts.append(None)
         else:
             text.append(ch)
         i += 1
     if text:
         parts.append("".join(text))
+    return parts
+
+
+def wildcard_ends(parts: list[str | None]) -> tuple[str, str] | None:
+    """``(head, tail)`` of a pattern with one star ("abc*", "*abc", "ab*cd")."""
+    if parts.count(None) != 1 or len(parts) > 3:
+        return None
+    star = parts.index(None)
+    head = "".join(p for p in parts[:star] if p is not None)
+    tail = "".join(p for p in parts[star + 1 :] if p is not None)
+    return head, tail
+
+
+def _wildcard(pattern: str) -> _Test:
+    parts = wildcard_parts(pattern)
     # The common shapes skip the regex engine: "abc", "abc*", "*abc", "ab*cd".
     if None not in parts:
         literal = "".join(p for p in parts if p is not None)
         return lambda v: v.__class__ is str and v == literal
-    if parts.count(None) == 1 and len(parts) <= 3:
-        star = parts.index(None)
-        head = "".join(p for p in parts[:star] if p is not None)
-        tail = "".join(p for p in parts[star + 1 :] if p is not None)
+    ends = wildcard_ends(parts)
+    if ends is not None:
+        head, tail = ends
         size = len(head) + len(tail)
         return lambda v: (
             v.__class__ is str and len(v) >= size and v.startswith(head) and v.endswith(tail)

@@ -15,7 +15,15 @@ from typing import Any
 
 from express.asl._jsonpath import parse_path
 
-from ._choice import OPERATORS, Predicate, _constant_test, _pair_test, compile_rule
+from ._choice import (
+    OPERATORS,
+    Predicate,
+    _constant_test,
+    _pair_test,
+    compile_rule,
+    wildcard_ends,
+    wildcard_parts,
+)
 from ._frame import Frame
 from ._paths import PathError, compile_path
 
@@ -163,6 +171,19 @@ class _Gen:
         if op == "StringEquals":
             v = self.temp()
             return f"(({v} := {value}).__class__ is str and {v} == {self.bind(c)})"
+        if op == "StringMatches" and isinstance(c, str):
+            ends = wildcard_ends(wildcard_parts(c))
+            if ends is not None:
+                v = self.temp()
+                head, tail = ends
+                tests = [f"({v} := {value}).__class__ is str"]
+                if head and tail:
+                    tests.append(f"len({v}) >= {len(head) + len(tail)}")
+                if head:
+                    tests.append(f"{v}.startswith({head!r})")
+                if tail:
+                    tests.append(f"{v}.endswith({tail!r})")
+                return "(" + " and ".join(tests) + ")"
         symbol = _NUMERIC_OPS.get(op)
         if (
             symbol is not None

@@ -87,6 +87,9 @@ CHOICE_RULES: list[dict[str, Any]] = [
     {"Variable": "$.items[0]", "NumericLessThanEquals": 3},
     {"Variable": "$.a", "NumericGreaterThanPath": "$.c"},
     {"Not": {"Variable": "$.x", "StringMatches": "a*"}},
+    {"Variable": "$.b", "StringMatches": "*b"},
+    {"Variable": "$.x", "StringMatches": "a*a"},
+    {"Variable": "$.b", "StringMatches": "\\**"},
     {"And": [{"Variable": "$.a", "IsPresent": False}, {"Variable": "$.b", "IsString": True}]},
     {"Or": [{"Variable": "$.b", "StringLessThan": "m"}, {"Variable": "$.a", "IsNumeric": True}]},
 ]

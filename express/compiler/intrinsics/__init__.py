@@ -31,6 +31,7 @@ from .._frame import Frame, Getter
 from .._paths import compile_path
 from . import _array, _encoding, _json, _math, _string
 from ._base import INTRINSIC_ERROR, Impl, invalid
+from ._java import java_str
 
 __all__ = ["INLINE_FAILURES", "INTRINSIC_ERROR", "compile_intrinsic", "inline_call"]
 
@@ -197,34 +198,33 @@ def _inline(call: Call, path: Callable[[str], str], bind: Callable[[Any], str]) 
             args.append(bind(arg))
     general = f"{bind(_IMPLS[call.name])}({bind(call)}, {', '.join(args)})".replace(", )", ")")
     if call.name == "States.Format" and isinstance(call.args[0], Template):
-        return _format(call, args, general)
+        return _format(call, args, general, bind)
     return general
 
 
 _temps = itertools.count()
 
 
-def _format(call: Call, args: list[str], general: str) -> str:
-    """States.Format of a literal template over string values as one concatenation
-    (any other value goes through the implementation, which prints it as Java does)."""
+def _format(call: Call, args: list[str], general: str, bind: Callable[[Any], str]) -> str:
+    """States.Format of a literal template as one concatenation; values print as
+    ``format_`` prints them (strings as they are, anything else as Java does)."""
     template = call.args[0]
     assert isinstance(template, Template)
     parts = split_template(template.raw)
     values = args[1:]
     if len(parts) != len(values) + 1:
-        return general
-    if not values:
-        return repr(parts[0])
-    names = [f"_f{next(_temps)}" for _ in values]
-    pairs = zip(names, values, strict=True)
-    test = " and ".join(f"({name} := {value}).__class__ is str" for name, value in pairs)
+        return general  # raises AWS's error for the arity
+    java = bind(java_str)
     pieces = [repr(parts[0])] if parts[0] else []
-    for name, part in zip(names, parts[1:], strict=True):
-        pieces.append(name)
+    for value, part in zip(values, parts[1:], strict=True):
+        t = f"_f{next(_temps)}"
+        pieces.append(
+            f"({t} if ({t} := {value}).__class__ is str else "
+            f"str({t}) if {t}.__class__ is int else {java}({t}))"
+        )
         if part:
             pieces.append(repr(part))
-    joined = " + ".join(pieces)
-    return f"({joined} if {test} else {general})"
+    return "(" + " + ".join(pieces or ["''"]) + ")"
 
 
 #: What generated code must treat as "take the slow path" besides failed lookups.

@@ -21,6 +21,7 @@ semantics and errors, and makes the fused code safe to be naive.
 
 from __future__ import annotations
 
+import itertools
 from operator import itemgetter
 from typing import Any
 
@@ -37,6 +38,10 @@ class Source:
     def __init__(self) -> None:
         self.names: dict[str, Any] = {"PathError": PathError, "bad": _bad}
         self.lines: list[str] = []
+        # Within one template: prefixes several of its paths share, read once into a
+        # local by their first use (a dict display evaluates in order) and reused after.
+        self._shared: dict[tuple[Segment, ...], list[Any]] = {}
+        self._shared_var = ""
 
     def bind(self, prefix: str, value: Any) -> str:
         name = f"{prefix}{len(self.names)}"
@@ -50,6 +55,8 @@ class Source:
         if parsed.root != "$" or parsed.length_call:
             return f"{self.bind('g', compile_path(text))}({var}, f)"
         if parsed.segments is not None:
+            if var == self._shared_var:
+                return self._reuse(var, parsed.segments)
             return _lookups(var, parsed.segments)
         steps = parsed.steps
         if steps is None or not all(isinstance(s, str | int | Wildcard) for s in steps):
@@ -86,7 +93,35 @@ class Source:
             return f"{self.bind('g', compile_intrinsic(text, check_args=False))}({var}, f)"
         return self.path(text, var)
 
+    def _reuse(self, var: str, segments: tuple[Segment, ...]) -> str:
+        for cut in range(len(segments) - 1, 0, -1):
+            entry = self._shared.get(segments[:cut])
+            if entry is not None:
+                name, read = entry
+                if read:
+                    return _lookups(name, segments[cut:])
+                entry[1] = True
+                return _lookups(f"({name} := {_lookups(var, segments[:cut])})", segments[cut:])
+        return _lookups(var, segments)
+
     def template(self, node: Any, var: str) -> str:
+        """An expression building payload template ``node`` from ``var``."""
+        counts: dict[tuple[Segment, ...], int] = {}
+        for text in _paths_of(node):
+            segments = parse_path(text).segments
+            if segments is not None and text.startswith("$"):
+                for cut in range(1, len(segments)):
+                    counts[segments[:cut]] = counts.get(segments[:cut], 0) + 1
+        self._shared = {
+            prefix: [f"_p{next(_temps)}", False] for prefix, k in counts.items() if k > 1
+        }
+        self._shared_var = var
+        try:
+            return self._template(node, var)
+        finally:
+            self._shared, self._shared_var = {}, ""
+
+    def _template(self, node: Any, var: str) -> str:
         if isinstance(node, dict):
             if not _dynamic(node):
                 return self.bind("c", node)
@@ -95,10 +130,10 @@ class Source:
                 if key.endswith(".$") and isinstance(value, str):
                     parts.append(f"{key[:-2]!r}: {self.value(value, var)}")
                 else:
-                    parts.append(f"{key!r}: {self.template(value, var)}")
+                    parts.append(f"{key!r}: {self._template(value, var)}")
             return "{" + ", ".join(parts) + "}"
         if isinstance(node, list) and _dynamic(node):
-            return "[" + ", ".join(self.template(v, var) for v in node) + "]"
+            return "[" + ", ".join(self._template(v, var) for v in node) + "]"
         return self.bind("c", node)
 
     def put(self, text: str, target: str, value: str) -> bool:
@@ -121,6 +156,25 @@ class Source:
             node = child
         self.lines.append(f"{node}[{segments[-1]!r}] = {value}")
         return True
+
+
+_temps = itertools.count()
+
+
+def _paths_of(node: Any) -> list[str]:
+    """The plain paths (``.$`` fields that are not intrinsics) of a payload template."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith(".$") and isinstance(value, str):
+                if not looks_like_intrinsic(value):
+                    out.append(value)
+            else:
+                out += _paths_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            out += _paths_of(value)
+    return out
 
 
 def _lookups(expr: str, segments: tuple[Segment, ...] | list[Segment]) -> str:

@@ -45,6 +45,18 @@ PASS_STATES: list[dict[str, Any]] = [
     {"Type": "Pass", "End": True, "Parameters": {"w.$": "$.items[*]", "k.$": "$.a[*].b"}},
     {"Type": "Pass", "End": True, "Parameters": {"w.$": "$.items[*].x[*].a", "i.$": "$[*][0]"}},
     {"Type": "Pass", "End": True, "Parameters": {"w.$": "$.a[*][*]", "j.$": "$.items[*].a.b"}},
+    # Prefixes shared by several paths are read once (the first use may be an argument).
+    {
+        "Type": "Pass",
+        "End": True,
+        "Parameters": {
+            "m.$": "States.Format('{}', $.a.b)",
+            "x.$": "$.a.c",
+            "y.$": "$.a.b",
+            "z": {"w.$": "$.a.c.x", "v.$": "$.items[0].a"},
+            "u.$": "$.items[0].b",
+        },
+    },
     # States.Format of strings as a concatenation; anything else printed as Java does.
     {"Type": "Pass", "End": True, "Parameters": {"s.$": "States.Format('{} and {}!', $.a, $.b)"}},
     {"Type": "Pass", "End": True, "Parameters": {"s.$": "States.Format('{}', $.items[*].a)"}},

@@ -567,8 +567,8 @@ class _Writer:
     def _plain_task(self, st: Any, S: str, ind: int, last: bool) -> None:
         """A Task calling a plain function, in plain-call code: its events and entry are
         only counted in locals (``g``: its events after StateEntered) and settled where
-        something can read them, on the paths out that are not success."""
-        self.line(ind, "e = run.eid + n + n + 1")
+        something can read them, on the paths out that are not success. A plain function
+        cannot reach the run, so the counter stands still until then."""
         self.line(ind, "g = 0")
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
@@ -609,6 +609,8 @@ class _Writer:
         self.follow(st, ind, last)
 
     def _settle(self, S: str, ind: int) -> None:
+        # Nothing in the state has moved the event counter yet: its entry id follows.
+        self.line(ind, "e = run.eid + n + n + 1")
         self.line(ind, "run.eid = e + g")
         self.line(ind, "run.transitions += n + 1")
         self.line(ind, "run.budget -= n + 1")

@@ -144,6 +144,46 @@ def seq_ns_per_exec(
     return summarize([run(n) / n for _ in range(reps)])
 
 
+def paired_ns_per_exec(
+    machine: express.StateMachine,
+    inp: Any,
+    loop: asyncio.AbstractEventLoop,
+    floor_fn: Callable[[Any], Any],
+    reps: int,
+    target_s: float,
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """express and the floor timed in alternation, one batch of each per repetition:
+    ``(express ns/exec, floor ns/exec, express ÷ floor per repetition)``. A shared
+    machine's speed drifts; the ratio of two batches timed back to back does not."""
+
+    async def batch(n: int) -> int:
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            await machine.execute(inp)
+        return time.perf_counter_ns() - t0
+
+    def run(n: int) -> int:
+        return loop.run_until_complete(batch(n))
+
+    def run_floor(n: int) -> int:
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            floor_fn(inp)
+        return time.perf_counter_ns() - t0
+
+    n = _calibrate(run, target_s / 2)
+    nf = _calibrate(run_floor, target_s / 2)
+    run(n)
+    run_floor(nf)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(reps):
+        ours.append(run(n) / n)
+        theirs.append(run_floor(nf) / nf)
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return summarize(ours), summarize(theirs), summarize(ratios)
+
+
 def time_sync(fn: Callable[[], Any], reps: int, target_s: float) -> dict[str, float]:
     def run(n: int) -> int:
         t0 = time.perf_counter_ns()

@@ -1,6 +1,6 @@
 """express benchmarks: every shared workload, side by side with the hand-written floor.
 
-    python -m benchmarks.run [--only NAME,...] [--reps 7] [--json FILE] [--quick]
+    python -m benchmarks.run [--only NAME,...] [--reps 9] [--json FILE] [--quick]
                              [--inflight 1,10,100,1000,10000] [--no-memory]
 
 For each workload of ../shared/bench/workloads: executions/s and transitions/s measured
@@ -51,9 +51,15 @@ def bench_workload(w: dict[str, Any], args: argparse.Namespace, floor: Any) -> d
     transitions = w.get("expected_transitions", 1)
     machine = common.machine_for(w)
     loop = common.new_loop("uvloop")
+    floor_fn = floor.SYNC.get(name)
+    paired = None
     try:
         common.check_output(w, machine, loop)
-        per_exec = common.seq_ns_per_exec(machine, inp, loop, args.reps, args.target)
+        if floor_fn is not None:
+            paired = common.paired_ns_per_exec(machine, inp, loop, floor_fn, args.reps, args.target)
+            per_exec = paired[0]
+        else:
+            per_exec = common.seq_ns_per_exec(machine, inp, loop, args.reps, args.target)
         latency = _latency(machine, inp, loop, 2000 if name != "task_io" else 200)
     finally:
         loop.close()
@@ -64,11 +70,10 @@ def bench_workload(w: dict[str, Any], args: argparse.Namespace, floor: Any) -> d
         "transitions_per_s": 1e9 / per_exec["median"] * transitions,
         **latency,
     }
-    floor_fn = floor.SYNC.get(name)
-    if floor_fn is not None:
-        f = common.time_sync(lambda: floor_fn(inp), args.reps, args.target)
-        row["floor_ns_per_exec"] = f
-        row["ratio"] = per_exec["median"] / f["median"]
+    if paired is not None:
+        row["floor_ns_per_exec"] = paired[1]
+        row["ratio"] = paired[2]["median"]
+        row["ratio_range"] = [paired[2]["min"], paired[2]["max"]]
     if name == "task_io":
         row["inflight"] = common.inflight_sweep(machine, inp, floor, args)
     return row
@@ -111,7 +116,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", default="", help="comma-separated workload names")
-    ap.add_argument("--reps", type=int, default=7, help="repetitions (median reported)")
+    ap.add_argument("--reps", type=int, default=9, help="repetitions (median reported)")
     ap.add_argument("--target", type=float, default=0.3, help="seconds per repetition")
     ap.add_argument("--inflight", default="1,10,100,1000,10000")
     ap.add_argument("--json", default=str(RESULTS / "latest.json"), help="write results here")

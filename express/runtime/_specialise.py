@@ -666,7 +666,12 @@ class _Writer:
         if plain is not None:
             self.line(ind, "if hasattr(r, '__await__'):")
             if self.is_async:
-                self.line(ind + 1, f"r = await AWAITED({S}.binding, r)")
+                self.line(ind + 1, "try:")
+                self.line(ind + 2, f"r = await AWAITED({S}.binding, r)")
+                self.line(ind + 1, "except StatesError as exc:")
+                self.line(ind + 2, "run.eid += 1")  # TaskFailed
+                self.line(ind + 2, "exc.located = True")
+                self.line(ind + 2, "raise")
             else:
                 self.line(ind + 1, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
         self._measure(ind)

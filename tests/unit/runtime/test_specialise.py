@@ -258,6 +258,22 @@ LOCAL_CASES: dict[str, dict[str, Any]] = {
         "input": {"a": 1},
         "resources": {"later": {"behavior": "deferred", "then": _FLAKY}},
     },
+    "failing awaitable in a chain that waits": {
+        "definition": {
+            "StartAt": "W",
+            "States": {
+                "W": {"Type": "Wait", "Seconds": 1, "Next": "T"},
+                "T": _task(
+                    "later",
+                    Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "P"}],
+                    End=True,
+                ),
+                "P": {"Type": "Pass", "Parameters": {"caught.$": "$.err.Error"}, "End": True},
+            },
+        },
+        "input": {},
+        "resources": {"later": {"behavior": "deferred", "then": _FLAKY}},
+    },
     "retrier with no attempts decides before a catch": {
         "definition": {
             "StartAt": "T",

@@ -121,14 +121,10 @@ def summarize(samples: list[float]) -> dict[str, float]:
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples)}
 
 
-def seq_ns_per_exec(
-    machine: express.StateMachine,
-    inp: Any,
-    loop: asyncio.AbstractEventLoop,
-    reps: int,
-    target_s: float,
-) -> dict[str, float]:
-    """Sequential ``await machine.execute(inp)`` in a running loop: ns per execution."""
+def _batches(
+    machine: express.StateMachine, inp: Any, loop: asyncio.AbstractEventLoop
+) -> Callable[[int], int]:
+    """``run(n)``: ns for ``n`` sequential ``await machine.execute(inp)`` on ``loop``."""
 
     async def batch(n: int) -> int:
         t0 = time.perf_counter_ns()
@@ -139,6 +135,19 @@ def seq_ns_per_exec(
     def run(n: int) -> int:
         return loop.run_until_complete(batch(n))
 
+    return run
+
+
+def seq_ns_per_exec(
+    machine: express.StateMachine,
+    inp: Any,
+    loop: asyncio.AbstractEventLoop,
+    reps: int,
+    target_s: float,
+) -> dict[str, float]:
+    """Sequential ``await machine.execute(inp)`` in a running loop: ns per execution."""
+
+    run = _batches(machine, inp, loop)
     n = _calibrate(run, target_s)
     run(n)
     return summarize([run(n) / n for _ in range(reps)])
@@ -156,14 +165,7 @@ def paired_ns_per_exec(
     ``(express ns/exec, floor ns/exec, express ÷ floor per repetition)``. A shared
     machine's speed drifts; the ratio of two batches timed back to back does not."""
 
-    async def batch(n: int) -> int:
-        t0 = time.perf_counter_ns()
-        for _ in range(n):
-            await machine.execute(inp)
-        return time.perf_counter_ns() - t0
-
-    def run(n: int) -> int:
-        return loop.run_until_complete(batch(n))
+    run = _batches(machine, inp, loop)
 
     def run_floor(n: int) -> int:
         t0 = time.perf_counter_ns()

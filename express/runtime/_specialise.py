@@ -433,9 +433,11 @@ class _Writer:
         self.back_edge(ind + 1)
         self.line(ind, "continue")
 
-    def _enter(self, S: str, ind: int, timed: bool) -> None:
+    def _enter(self, S: str, ind: int, timed: bool, since: str = "") -> None:
+        """Count the states run so far and enter ``S`` (``since``: its own events already
+        counted in a local, for a state settling late)."""
         self.line(ind, "e = run.eid + n + n + 1")
-        self.line(ind, "run.eid = e")
+        self.line(ind, f"run.eid = e{since}")
         self.line(ind, "run.transitions += n + 1")
         self.line(ind, "run.budget -= n + 1")
         self.line(ind, "n = 0")
@@ -610,13 +612,7 @@ class _Writer:
 
     def _settle(self, S: str, ind: int) -> None:
         # Nothing in the state has moved the event counter yet: its entry id follows.
-        self.line(ind, "e = run.eid + n + n + 1")
-        self.line(ind, "run.eid = e + g")
-        self.line(ind, "run.transitions += n + 1")
-        self.line(ind, "run.budget -= n + 1")
-        self.line(ind, "n = 0")
-        self.line(ind, f"f.state = {S}")
-        self.line(ind, "f.entered_id = e")
+        self._enter(S, ind, timed=False, since=" + g")
 
     def _measure(self, ind: int) -> None:
         # orjson measures; anything it refuses gets the compiler's wording from SIZE.

@@ -31,10 +31,11 @@ from express.compiler._states import (
 from express.errors import ErrorName, StatesError
 
 from ._events import payload_details
-from ._frame import Frame
+from ._frame import CHECK_EVERY, Frame
 from ._wait import wait_seconds
 
 __all__ = [
+    "CHECK_EVERY",
     "Budget",
     "ExecutionTimedOut",
     "locate",
@@ -49,8 +50,6 @@ __all__ = [
 _ENTERED = tuple(f"{k}StateEntered" for k in KIND_NAMES)
 _EXITED = tuple(f"{k}StateExited" for k in KIND_NAMES)
 _PREFIXED = frozenset({ErrorName.RUNTIME, ErrorName.QUERY_EVALUATION_ERROR})
-#: How many transitions a chain makes between checks of the execution's deadline.
-_CHECK_EVERY = 1024
 
 
 class ExecutionTimedOut(Exception):
@@ -96,7 +95,7 @@ _fallible = _Fallible()
 
 
 class Budget(Exception):
-    """``run_pure`` made ``_CHECK_EVERY`` transitions: the caller must yield to the event
+    """``run_pure`` made ``CHECK_EVERY`` transitions: the caller must yield to the event
     loop, then go on with ``run_chain`` from state ``index`` with ``data``."""
 
     def __init__(self, index: int, data: Any) -> None:
@@ -214,11 +213,10 @@ async def run_chain(frame: Frame, chain: Chain, data: Any, start: int = -1) -> A
             return out
         idx = nxt
         data = out
-        # The budget is the execution's, shared by its branches and iterations: a Map of
+        # The check is the execution's, shared by its branches and iterations: a Map of
         # many short iterations must yield and time out as a long loop does.
-        run.budget -= 1
-        if run.budget <= 0:
-            run.budget = _CHECK_EVERY
+        if run.transitions >= run.check_at:
+            run.check_at = run.transitions + CHECK_EVERY
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             await asyncio.sleep(0)
@@ -262,9 +260,8 @@ def run_pure(frame: Frame, chain: Chain, data: Any, start: int = -1) -> Any:
             return out
         idx = nxt
         data = out
-        run.budget -= 1
-        if run.budget <= 0:
-            run.budget = _CHECK_EVERY
+        if run.transitions >= run.check_at:
+            run.check_at = run.transitions + CHECK_EVERY
             if clock.time() >= run.deadline:
                 raise ExecutionTimedOut
             # A long (or endless) loop must not hold the event loop: hand it back.

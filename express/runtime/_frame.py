@@ -15,7 +15,10 @@ from express.compiler._states import State
 from ._clock import Clock
 from ._events import HistoryEvent, iso_timestamp
 
-__all__ = ["Frame", "Run", "execution_arn"]
+__all__ = ["CHECK_EVERY", "Frame", "Run", "execution_arn"]
+
+#: How many transitions an execution makes between checks of its deadline.
+CHECK_EVERY = 1024
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
@@ -29,7 +32,7 @@ class Run:
     __slots__ = (
         "_execution_ctx",
         "_name",
-        "budget",
+        "check_at",
         "clock",
         "deadline",
         "eid",
@@ -63,8 +66,8 @@ class Run:
         self.stop_time = start_time
         self.deadline = deadline
         self.eid = 0
-        #: Transitions left before the interpreter checks the deadline and yields the loop.
-        self.budget = 1024
+        #: The transition count at which the deadline is next checked and the loop yielded.
+        self.check_at = CHECK_EVERY
         #: States entered (the unit AWS bills Standard workflows by), for metrics.
         self.transitions = 0
         #: Read the clock on every state entry (only when something can observe the time).

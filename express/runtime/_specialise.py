@@ -42,6 +42,7 @@ from express.compiler._states import (
 from express.errors import ErrorName, StatesError, data_limit_exceeded
 
 from ._execution import (
+    CHECK_EVERY,
     Budget,
     ExecutionTimedOut,
     Suspend,
@@ -53,6 +54,7 @@ from ._execution import (
 from ._fallible import as_failure, awaited_result, recover_located, run_task
 from ._fanout import run_parallel_fast
 from ._frame import Frame, Run
+from ._inline import OWN, inline_branch
 from ._suspend import parallel_from, recover_sync, run_parallel_sync, task_rest
 
 __all__ = ["specialise"]
@@ -108,7 +110,6 @@ def _failed(run: Run, n: int, err: StatesError, st: State, frame: Frame) -> Stat
     e = run.eid + n + n + 1
     run.eid = e
     run.transitions += n + 1
-    run.budget -= n + 1
     frame.state = st
     frame.entered_id = e
     return locate(err, st, e, frame)
@@ -177,7 +178,11 @@ _HELPERS: dict[str, Any] = {
     "TASK_REST": task_rest,
     "SIZE": payload_size,
     "DUMPS": orjson.dumps,
+    # What a function returns most often: never awaitable, and a set lookup is cheaper
+    # than the failed attribute lookup of ``hasattr``.
+    "JSON_TYPES": frozenset((dict, list, str, int, float, bool, type(None))),
     "MAX": MAX_PAYLOAD_BYTES,
+    "CHECK_EVERY": CHECK_EVERY,
     "TOO_LARGE": _too_large,
     "RESULT_TOO_LARGE": _result_too_large,
     "SLEEP0": _sleep0,
@@ -305,7 +310,6 @@ class _Writer:
         self.line(ind, "if n:")
         self.line(ind + 1, "run.eid += n + n")
         self.line(ind + 1, "run.transitions += n")
-        self.line(ind + 1, "run.budget -= n")
         self.line(ind + 1, "n = 0")
 
     def back_edge(self, ind: int) -> None:
@@ -313,8 +317,8 @@ class _Writer:
         self.line(ind, "if n >= 128:")
         ind += 1
         self.flush(ind)
-        self.line(ind, "if run.budget <= 0:")
-        self.line(ind + 1, "run.budget = 1024")
+        self.line(ind, "if run.transitions >= run.check_at:")
+        self.line(ind + 1, "run.check_at = run.transitions + CHECK_EVERY")
         self.line(ind + 1, "if run.clock.time() >= run.deadline:")
         self.line(ind + 2, "raise TIMED_OUT")
         if self.is_async:
@@ -439,7 +443,6 @@ class _Writer:
         self.line(ind, "e = run.eid + n + n + 1")
         self.line(ind, f"run.eid = e{since}")
         self.line(ind, "run.transitions += n + 1")
-        self.line(ind, "run.budget -= n + 1")
         self.line(ind, "n = 0")
         self.line(ind, f"f.state = {S}")
         self.line(ind, "f.entered_id = e")
@@ -589,7 +592,7 @@ class _Writer:
         self.line(ind + 2, "g = 3")
         self.line(ind + 2, "failure.located = True")
         self.line(ind + 2, "raise failure from None")
-        self.line(ind + 1, "if hasattr(r, '__await__'):")
+        self.line(ind + 1, "if r.__class__ not in JSON_TYPES and hasattr(r, '__await__'):")
         self._settle(S, ind + 2)
         self.line(ind + 2, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
         self._measure(ind + 1)
@@ -629,12 +632,19 @@ class _Writer:
         self.line(ind, "r = []")
         self.line(ind, f"zr = {n + 1}")
         self.line(ind, "try:")
-        for branch in st.branches:
-            self.line(ind + 1, "b = FRAME(run, f.variables.copy() if f.variables else {})")
-            self.line(ind + 1, f"rb, zb = {self.bind('B', branch.fast)}(b, x, zx)")
+        for i, branch in enumerate(st.branches):
+            code = inline_branch(branch.fast, i, self.names, self.bind)
+            if code is None:
+                self.line(ind + 1, "b = FRAME(run, f.variables.copy() if f.variables else {})")
+                self.line(ind + 1, f"rb, zb = {self.bind('B', branch.fast)}(b, x, zx)")
+            else:
+                for text in code.splitlines():
+                    self.line(ind + 1, text)
             self.line(ind + 1, "r.append(rb)")
             self.line(ind + 1, "zr = zr + zb if zr >= 0 and zb >= 0 else -1")
         self.line(ind, "except Budget as stop:")
+        for text in OWN.splitlines():  # a branch written in line may not have made it yet
+            self.line(ind + 1, text)
         self.line(ind + 1, f"PARALLEL_FROM({S}, x, f, zx, d, r, b, stop)")
         self.line(ind, "except StatesError:")
         self.line(ind + 1, "run.eid += 1")  # ParallelStateFailed
@@ -660,7 +670,7 @@ class _Writer:
         self.line(ind + 1, "failure.located = True")
         self.line(ind + 1, "raise failure from None")
         if plain is not None:
-            self.line(ind, "if hasattr(r, '__await__'):")
+            self.line(ind, "if r.__class__ not in JSON_TYPES and hasattr(r, '__await__'):")
             if self.is_async:
                 self.line(ind + 1, "try:")
                 self.line(ind + 2, f"r = await AWAITED({S}.binding, r)")

@@ -10,8 +10,12 @@ the quota. A bound holds because a JSON subtree's text is a substring of its par
 * a payload template yields its constant skeleton plus one such value per ``.$`` path;
 * a ResultPath merge yields at most the input plus the result plus each new key.
 
-Anything else (an intrinsic, the context object, a variable, ``..``, a union that may
-repeat a match) has no bound here: the caller measures.
+* ``States.Format`` yields its template's text plus each argument as Java prints it:
+  a string's or an integer's text is no longer than its JSON; a float's is at most 24
+  characters and a container's at most 25 times its JSON (", " separators, floats).
+
+Anything else (another intrinsic, the context object, a variable, ``..``, a union that
+may repeat a match) has no bound here: the caller measures.
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ from typing import Any
 
 import orjson
 
-from express.asl._intrinsics import looks_like_intrinsic
+from express.asl._intrinsics import (
+    Call,
+    IntrinsicSyntaxError,
+    Path,
+    Template,
+    looks_like_intrinsic,
+    parse_intrinsic,
+    split_template,
+)
 from express.asl._jsonpath import PathSyntaxError, Slice, Wildcard, parse_path
 
 __all__ = ["Bound", "path_cost", "template_bound"]
@@ -54,7 +66,14 @@ def template_bound(template: Any) -> Bound | None:
             for key, value in node.items():
                 if key.endswith(".$") and isinstance(value, str):
                     const += len(orjson.dumps(key[:-2])) + 1
-                    if looks_like_intrinsic(value) or not _bounded_path(value):
+                    if looks_like_intrinsic(value):
+                        bound = _format_bound(value)
+                        if bound is None:
+                            return False
+                        mult += bound[0]
+                        const += bound[1]
+                        continue
+                    if not _bounded_path(value):
                         return False
                     mult += 1
                     const += 2
@@ -73,6 +92,37 @@ def template_bound(template: Any) -> Bound | None:
         return True
 
     return (mult, const) if walk(template) else None
+
+
+#: A value printed by Java, against its JSON text: see the module's docstring.
+_JAVA_MULT = 25
+_JAVA_CONST = 24
+
+
+def _format_bound(text: str) -> Bound | None:
+    """Bound of a ``States.Format`` call whose arguments are literals or bounded paths."""
+    try:
+        call = parse_intrinsic(text, check_args=False)
+    except IntrinsicSyntaxError:
+        return None
+    if call.name != "States.Format" or not call.args or not isinstance(call.args[0], Template):
+        return None
+    try:
+        const = len(orjson.dumps("".join(split_template(call.args[0].raw))))
+    except IntrinsicSyntaxError:
+        return None
+    mult = 0
+    for arg in call.args[1:]:
+        if isinstance(arg, Call | Template):
+            return None
+        if isinstance(arg, Path):
+            if not _bounded_path(arg.text):
+                return None
+            mult += _JAVA_MULT
+            const += _JAVA_MULT * 2 + _JAVA_CONST  # 2: a list's brackets (wildcards)
+        else:
+            const += _JAVA_MULT * len(orjson.dumps(arg)) + _JAVA_CONST
+    return (mult, const)
 
 
 def path_cost(text: str) -> int | None:

@@ -29,6 +29,9 @@ __all__ = [
 
 #: AWS's payload quota: 256 KiB of UTF-8 per state input, output and task result.
 MAX_PAYLOAD_BYTES = 262_144
+#: A size bound that bounds nothing: a bound over the quota means "measure", and a
+#: bound grows with the data it comes from, so one built on this is no bound either.
+UNKNOWN_SIZE = MAX_PAYLOAD_BYTES + 1
 
 _UNSET: Any = object()
 

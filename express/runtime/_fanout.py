@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Coroutine, Generator, Iterator
 from typing import Any
 
+from express.compiler._io import UNKNOWN_SIZE
 from express.compiler._paths import PathError
 from express.compiler._payload import dumps_compact
 from express.compiler._states import Chain, MapState, ParallelState
@@ -106,13 +107,13 @@ async def resumed(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
 
 async def bounded(frame: Frame, chain: Chain, stop: Budget) -> tuple[Any, int]:
     """``resume`` for a branch: its output and an unknown size bound."""
-    return await resume(frame, chain, stop), -1
+    return await resume(frame, chain, stop), UNKNOWN_SIZE
 
 
 async def run_branches(
     branches: tuple[Chain, ...], eff: Any, frame: Frame, size: int
 ) -> tuple[list[Any], int]:
-    """Parallel branches by their generated code: ``(outputs, size bound or -1)``.
+    """Parallel branches by their generated code: ``(outputs, size bound)``.
 
     Each branch starts at once, in order; one that has to wait (an awaited resource, a
     retry's back-off) goes on as a task, so waits overlap but a branch that never waits
@@ -144,7 +145,7 @@ async def run_branches(
                     waiting.append((i, asyncio.ensure_future(resumed(coro, first))))
                     continue
             results[i] = out
-            total = total + bound if total >= 0 and bound >= 0 else -1
+            total += bound
     except BaseException:
         if waiting:
             await abandon_tasks([t for _, t in waiting])
@@ -153,7 +154,7 @@ async def run_branches(
         outcomes = await join_tasks([t for _, t in waiting])
         for (i, _), (out, bound) in zip(waiting, outcomes, strict=True):
             results[i] = out
-            total = total + bound if total >= 0 and bound >= 0 else -1
+            total += bound
     return results, total
 
 
@@ -185,7 +186,7 @@ async def _branch(frame: Frame, chain: Chain, data: Any) -> Any:
 
 async def run_parallel(st: ParallelState, eff: Any, frame: Frame) -> list[Any]:
     if frame.run.events is None and all(b.fast is not None for b in st.branches):
-        return (await run_parallel_fast(st, eff, frame, -1))[0]
+        return (await run_parallel_fast(st, eff, frame, UNKNOWN_SIZE))[0]
     frame.event("ParallelStateStarted")
     try:
         if all(b.inline for b in st.branches):
@@ -393,11 +394,11 @@ class _MapRun:
             try:
                 if processor.sync:
                     try:
-                        self.results[i] = fast(child, data, -1)[0]
+                        self.results[i] = fast(child, data, UNKNOWN_SIZE)[0]
                     except Budget as stop:
                         self.results[i] = await resume(child, processor, stop)
                 else:
-                    self.results[i] = (await fast(child, data, -1))[0]
+                    self.results[i] = (await fast(child, data, UNKNOWN_SIZE))[0]
             except StatesError as err:
                 run.eid += 1  # MapIterationFailed
                 self._failed(err)

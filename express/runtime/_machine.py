@@ -13,7 +13,7 @@ import orjson
 
 from express.asl._load import load_definition
 from express.asl._validate import validate
-from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
+from express.compiler._io import MAX_PAYLOAD_BYTES, UNKNOWN_SIZE, payload_size
 from express.compiler._machine import compile_machine
 from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError, data_limit_exceeded
 from express.tasks._base import TaskObserver
@@ -184,7 +184,7 @@ class StateMachine:
                 except Budget as stop:
                     with Deadline(clock, run.deadline - clock.time()):
                         output = await resume(frame, chain, stop)
-                        size = -1
+                        size = UNKNOWN_SIZE
             elif fast is not None and chain.waits:
                 with Deadline(clock, run.deadline - clock.time()):
                     output, size = await fast(frame, input, size)
@@ -200,7 +200,7 @@ class StateMachine:
                     with Deadline(clock, run.deadline - clock.time()):
                         output, size = await Resumed(coro, first)
             elif chain.pure:
-                size = -1
+                size = UNKNOWN_SIZE
                 try:
                     output = run_pure(frame, chain, input)
                 except Budget as budget:
@@ -208,10 +208,10 @@ class StateMachine:
                         await asyncio.sleep(0)
                         output = await run_chain(frame, chain, budget.data, budget.index)
             else:
-                size = -1
+                size = UNKNOWN_SIZE
                 with Deadline(clock, run.deadline - clock.time()):
                     output = await run_chain(frame, chain, input)
-            if not 0 <= size <= MAX_PAYLOAD_BYTES and payload_size(output) > MAX_PAYLOAD_BYTES:
+            if size > MAX_PAYLOAD_BYTES and payload_size(output) > MAX_PAYLOAD_BYTES:
                 raise data_limit_exceeded("Execution", terminal=True)
         except StatesError as err:
             frame.event(

@@ -25,7 +25,7 @@ import orjson
 from express.compiler._bounds import path_cost, template_bound
 from express.compiler._fuse import FAST_FAILURES, Source, pass_lines
 from express.compiler._fuse_choice import choice_lines
-from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
+from express.compiler._io import MAX_PAYLOAD_BYTES, UNKNOWN_SIZE, payload_size
 from express.compiler._paths import PathError
 from express.compiler._states import (
     CHOICE,
@@ -182,6 +182,7 @@ _HELPERS: dict[str, Any] = {
     # than the failed attribute lookup of ``hasattr``.
     "JSON_TYPES": frozenset((dict, list, str, int, float, bool, type(None))),
     "MAX": MAX_PAYLOAD_BYTES,
+    "UNKNOWN": UNKNOWN_SIZE,
     "CHECK_EVERY": CHECK_EVERY,
     "TOO_LARGE": _too_large,
     "RESULT_TOO_LARGE": _result_too_large,
@@ -217,13 +218,13 @@ def _apply(bound: Linear, template: Any) -> Linear:
 
 def _expr(bound: Linear, var: str) -> str:
     if bound is None:
-        return "-1"
+        return "UNKNOWN"
     a, b = bound
     if a == 0:
         return str(b)
     if (a, b) == (1, 0):
         return var
-    return f"({a} * {var} + {b} if {var} >= 0 else -1)"
+    return f"{a} * {var} + {b}"
 
 
 class _Writer:
@@ -317,6 +318,9 @@ class _Writer:
         self.line(ind, "if n >= 128:")
         ind += 1
         self.flush(ind)
+        # A bound that only grows round a loop would grow without end: let it go.
+        self.line(ind, "if z > MAX:")
+        self.line(ind + 1, "z = UNKNOWN")
         self.line(ind, "if run.transitions >= run.check_at:")
         self.line(ind + 1, "run.check_at = run.transitions + CHECK_EVERY")
         self.line(ind + 1, "if run.clock.time() >= run.deadline:")
@@ -413,7 +417,7 @@ class _Writer:
             self.line(ind, "try:")
             self.line(ind + 1, f"d = {self.bind('R', run)}(d, f)")
             self._simple_excepts(ind, S)
-            self.line(ind, "z = z + 2 if z >= 0 else -1")
+            self.line(ind, "z += 2")
         self.line(ind, "n += 1")
         self.ret(ind)
 
@@ -489,14 +493,10 @@ class _Writer:
             body += self.src.lines
             cost = path_cost(text)
             rexpr = _expr(rb, result_bound)
-            out = (
-                f"(z + {rexpr} + {cost} if z >= 0 and {rexpr} >= 0 else -1)"
-                if cost is not None and rb is not None
-                else "-1"
-            )
+            out = f"z + {rexpr} + {cost}" if cost is not None and rb is not None else "UNKNOWN"
         else:
             body = []
-            out = "-1"
+            out = "UNKNOWN"
         out_path = node.get("OutputPath", "$")
         if body and out_path is None:
             body.append("o = {}")
@@ -509,7 +509,7 @@ class _Writer:
         else:
             self.line(ind, f"o = {fin}")
         self.line(ind, f"zo = {out}")
-        self.line(ind, "if not 0 <= zo <= MAX:")
+        self.line(ind, "if zo > MAX:")
         self.line(ind + 1, "zo = SIZE(o)")
         self.line(ind + 1, "if zo > MAX:")
         self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
@@ -562,7 +562,7 @@ class _Writer:
         self.line(ind, "finally:")
         self.line(ind + 1, "f.retry_count = 0")
         self.line(ind, "run.eid += 1")
-        self.line(ind, "z = -1")
+        self.line(ind, "z = UNKNOWN")
         if last:
             self.dynamic_jump("nxt", ind)
         else:
@@ -579,7 +579,7 @@ class _Writer:
         bound = self._prepare(st, ind + 1)
         self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
         self.line(ind + 1, "g = 2")  # TaskScheduled, TaskStarted
-        self.line(ind + 1, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
+        self.line(ind + 1, "if zx > MAX and SIZE(x) > MAX:")
         self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
         self.line(ind + 1, "try:")
         self.line(ind + 2, f"r = {self.bind('CALL', st.binding.call_plain)}(x)")
@@ -641,7 +641,7 @@ class _Writer:
                 for text in code.splitlines():
                     self.line(ind + 1, text)
             self.line(ind + 1, "r.append(rb)")
-            self.line(ind + 1, "zr = zr + zb if zr >= 0 and zb >= 0 else -1")
+            self.line(ind + 1, "zr += zb")
         self.line(ind, "except Budget as stop:")
         for text in OWN.splitlines():  # a branch written in line may not have made it yet
             self.line(ind + 1, text)
@@ -656,7 +656,7 @@ class _Writer:
         plain function (``plain``) or an awaited one without timeout (``awaited``)."""
         call = self.bind("CALL", plain if plain is not None else awaited)
         self.line(ind, "run.eid = e + 2")
-        self.line(ind, "if not 0 <= zx <= MAX and SIZE(x) > MAX:")
+        self.line(ind, "if zx > MAX and SIZE(x) > MAX:")
         self.line(ind + 1, f"raise TOO_LARGE({st.name!r})")
         self.line(ind, "try:")
         self.line(ind + 1, f"r = {call}(x)" if plain is not None else f"r = await {call}(x)")
@@ -694,7 +694,7 @@ class _Writer:
         else:
             self.line(ind, f"nxt, d = GENERIC({S}, d, f, e)")
         self.line(ind, "run.eid += 1")
-        self.line(ind, "z = -1")
+        self.line(ind, "z = UNKNOWN")
         if last or st.kind in (CHOICE, SUCCEED) or st.next < 0:
             self.dynamic_jump("nxt", ind)
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
+from express.compiler._io import MAX_PAYLOAD_BYTES, UNKNOWN_SIZE, payload_size
 from express.compiler._paths import PathError
 from express.compiler._retry import matches
 from express.compiler._states import ParallelState, TaskState
@@ -102,7 +102,7 @@ def parallel_from(
     results = done + [None] * (len(st.branches) - i)
     task = asyncio.ensure_future(bounded(child, st.branches[i], stop))
     waiting: list[tuple[int, asyncio.Future[Any]]] = [(i, task)]
-    _branches(st, eff, frame, size, data, i + 1, results, waiting, -1)
+    _branches(st, eff, frame, size, data, i + 1, results, waiting, UNKNOWN_SIZE)
 
 
 def _branches(
@@ -132,7 +132,7 @@ def _branches(
             run.eid += 1  # ParallelStateFailed
             raise
         results[i] = out
-        total = total + bound if total >= 0 and bound >= 0 else -1
+        total += bound
     if waiting:
         raise Suspend(_parallel_rest, st, data, frame, results, waiting, None)
     run.eid += 1  # ParallelStateSucceeded

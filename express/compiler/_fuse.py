@@ -76,10 +76,14 @@ class Source:
             else:
                 assert isinstance(step, str | int)
                 run.append(step)
-        if len(clauses) == 1 and len(run) == 1 and isinstance(run[0], str):
-            return f"list(map({self.bind('IG', itemgetter(run[0]))}, {clauses[0][1]}))"
-        if len(clauses) == 1 and not run:
-            return f"{clauses[0][1]}.copy()"
+        if len(clauses) == 1 and (not run or (len(run) == 1 and isinstance(run[0], str))):
+            # Outside a comprehension the list check is written out (a walrus may not
+            # sit in a comprehension's iterable).
+            over = clauses[0][1][len("LIST(") : -1]
+            checked = f"(_t if (_t := {over}).__class__ is list else bad())"
+            if not run:
+                return f"{checked}.copy()"
+            return f"list(map({self.bind('IG', itemgetter(run[0]))}, {checked}))"
         loops = " ".join(f"for {item} in {over}" for item, over in clauses)
         return f"[{_lookups(cur, run)} {loops}]"
 

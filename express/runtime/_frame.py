@@ -15,10 +15,68 @@ from express.compiler._states import State
 from ._clock import Clock
 from ._events import HistoryEvent, iso_timestamp
 
-__all__ = ["CHECK_EVERY", "Frame", "Run", "execution_arn"]
+__all__ = ["CHECK_EVERY", "Frame", "Run", "execution_arn", "new_frame", "start_run"]
 
 #: How many transitions an execution makes between checks of its deadline.
 CHECK_EVERY = 1024
+
+
+_new = object.__new__
+
+
+def start_run(
+    run: Any,
+    machine: Any,
+    input: Any,
+    name: str | None,
+    clock: Clock,
+    start_time: float,
+    deadline: float,
+    timed: bool,
+) -> None:
+    """Fill in a ``Run`` (or ``ExecutionResult``) made by ``object.__new__``: a plain
+    call costs less than calling the class."""
+    run.machine = machine  # its name, ARN and role are read when first needed
+    run.input = input
+    run._name = name  # None: a random UUID, drawn when first read
+    run.clock = clock
+    run.start_time = start_time
+    run.stop_time = start_time
+    run.deadline = deadline
+    run.eid = 0
+    run.check_at = CHECK_EVERY  # the transition count of the next deadline check
+    run.transitions = 0  # states entered (the unit AWS bills Standard workflows by)
+    run.timed = timed  # read the clock at each state entry (something can observe it)
+    run.events = None
+    run._execution_ctx = None
+    run.fixed_arn = None  # an ARN the caller chose (the API server mints AWS-shaped ids)
+
+
+def fill_frame(
+    frame: Any, run: Run, variables: dict[str, Any], item: tuple[int, Any, str | None] | None
+) -> None:
+    frame.run = run
+    frame.variables = variables
+    frame.item = item
+    frame.state = None
+    frame.entered_id = 0
+    frame.entered_time = 0.0
+    frame.retry_count = 0
+    frame.last_event = 0
+
+
+def new_frame(run: Run, variables: dict[str, Any]) -> Frame:
+    """``Frame(run, variables)``, made without calling the class."""
+    frame: Frame = _new(Frame)
+    frame.run = run
+    frame.variables = variables
+    frame.item = None
+    frame.state = None
+    frame.entered_id = 0
+    frame.entered_time = 0.0
+    frame.retry_count = 0
+    frame.last_event = 0
+    return frame
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
@@ -57,25 +115,9 @@ class Run:
         record: bool,
         timed: bool,
     ) -> None:
-        self.machine = machine
-        """The ``StateMachine`` (its name, ARN and role are read when first needed)."""
-        self.input = input
-        self._name = name
-        self.clock = clock
-        self.start_time = start_time
-        self.stop_time = start_time
-        self.deadline = deadline
-        self.eid = 0
-        #: The transition count at which the deadline is next checked and the loop yielded.
-        self.check_at = CHECK_EVERY
-        #: States entered (the unit AWS bills Standard workflows by), for metrics.
-        self.transitions = 0
-        #: Read the clock on every state entry (only when something can observe the time).
-        self.timed = timed or record
-        self.events: list[HistoryEvent] | None = [] if record else None
-        self._execution_ctx: dict[str, Any] | None = None
-        #: An ARN chosen by the caller (the API server mints AWS-shaped ids), else derived.
-        self.fixed_arn: str | None = None
+        start_run(self, machine, input, name, clock, start_time, deadline, timed or record)
+        if record:
+            self.events = []
 
     @property
     def name(self) -> str:
@@ -133,18 +175,13 @@ class Frame:
         variables: dict[str, Any],
         item: tuple[int, Any, str | None] | None = None,
     ) -> None:
-        self.run = run
-        self.variables = variables
-        self.item = item
-        self.state: State | None = None
-        self.entered_id = 0
-        self.entered_time = 0.0
-        self.retry_count = 0
-        self.last_event = 0
+        fill_frame(self, run, variables, item)
 
     def child(self, item: tuple[int, Any, str | None] | None = None) -> Frame:
         """A frame for a branch or an iteration: reads outer variables, writes its own."""
-        return Frame(self.run, self.variables.copy() if self.variables else {}, item)
+        frame: Frame = _new(Frame)
+        fill_frame(frame, self.run, self.variables.copy() if self.variables else {}, item)
+        return frame
 
     def context(self) -> Any:
         base = self.run.execution_context()

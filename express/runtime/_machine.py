@@ -26,7 +26,7 @@ from ._events import HistoryEvent, payload_details
 from ._execution import Budget, ExecutionTimedOut, resume, run_chain, run_pure
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._fanout import Resumed
-from ._frame import Frame
+from ._frame import new_frame, start_run
 from ._result import ExecutionResult
 from ._specialise import specialise
 
@@ -35,6 +35,7 @@ __all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
 #: An Express execution runs for at most five minutes.
 EXPRESS_LIMIT_SECONDS = 300.0
 _log = logging.getLogger("express")
+_new = object.__new__
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -143,21 +144,22 @@ class StateMachine:
         if clock is None:
             clock = self.clock
         start = clock.time()
-        run = ExecutionResult(
+        run: ExecutionResult = _new(ExecutionResult)
+        start_run(
+            run,
             self,
             input,
             name,
             clock,
             start,
             start + self.timeout_seconds,
-            record_events,
-            self._timed,
+            record_events or self._timed,
         )
+        if record_events:
+            run.events = [] if events is None else events
         if arn is not None:
             run.fixed_arn = arn
-        if events is not None:
-            run.events = events
-        frame = Frame(run, {})
+        frame = new_frame(run, {})
         recording = record_events
         run.eid = 1  # ExecutionStarted; the first state's events follow no previous event
         if recording:

@@ -53,7 +53,7 @@ from ._execution import (
 )
 from ._fallible import as_failure, awaited_result, recover_located, run_task
 from ._fanout import run_parallel_fast
-from ._frame import Frame, Run
+from ._frame import Frame, Run, new_frame
 from ._inline import OWN, inline_branch
 from ._suspend import parallel_from, recover_sync, run_parallel_sync, task_rest
 
@@ -172,7 +172,7 @@ _HELPERS: dict[str, Any] = {
     "PARALLEL": run_parallel_fast,
     "PARALLEL_SYNC": run_parallel_sync,
     "PARALLEL_FROM": parallel_from,
-    "FRAME": Frame,
+    "FRAME": new_frame,
     "RECOVER_SYNC": recover_sync,
     "SUSPEND": Suspend,
     "TASK_REST": task_rest,
@@ -248,6 +248,7 @@ class _Writer:
                 preds[t] += 1
         self.blocks: list[list[int]] = []
         self.block_of: dict[int, int] = {}
+        self.fall: dict[int, int] = {}
         todo = [self.chain.start]
         while todo:
             head = todo.pop()
@@ -255,16 +256,11 @@ class _Writer:
                 continue
             block = [head]
             self.block_of[head] = len(self.blocks)
-            cur = states[head]
-            while (
-                cur.kind not in (CHOICE, SUCCEED)
-                and cur.next >= 0
-                and preds[cur.next] == 1
-                and cur.next not in self.block_of
-            ):
-                block.append(cur.next)
-                self.block_of[cur.next] = len(self.blocks)
-                cur = states[cur.next]
+            cur = head
+            while (nxt := self._falls_to(cur, preds)) >= 0:
+                block.append(nxt)
+                self.block_of[nxt] = len(self.blocks)
+                cur = nxt
             self.blocks.append(block)
             # Depth first, a Choice's first rule first: the likely path gets the first
             # tests of the dispatch.
@@ -273,6 +269,21 @@ class _Writer:
         self.looped = len(self.blocks) > 1 or any(st.kind == CHOICE for st in states)
         self.names["BLK"] = tuple(self.block_of.get(i, -1) for i in range(len(states)))
         self.names["FIRST"] = tuple(b[0] for b in self.blocks)
+
+    def _falls_to(self, idx: int, preds: list[int]) -> int:
+        """The state written right after ``idx`` in its block, or -1: its Next, or a
+        written-out Choice's first target only it leads to (``fall[idx]``: that rule)."""
+        st = self.chain.states[idx]
+        if st.kind == CHOICE and _written(st) and st.simple:  # type: ignore[attr-defined]
+            for k, t in enumerate(st.targets):  # type: ignore[attr-defined]
+                if preds[t] == 1 and t not in self.block_of:
+                    self.fall[idx] = k
+                    return t
+            return -1
+        nxt = st.next
+        if st.kind != SUCCEED and nxt >= 0 and preds[nxt] == 1 and nxt not in self.block_of:
+            return nxt
+        return -1
 
     # --- emitting ---
 
@@ -433,6 +444,10 @@ class _Writer:
         self.line(ind + 1, "except FAST_FAILURES:")
         self.line(ind + 2, f"i = {self.bind('SEL', st.select)}(d, f)")
         self._simple_excepts(ind, S)
+        k = self.fall.get(self.chain.states.index(st))
+        if k is not None:  # rule k's target is written next: only the others jump
+            self.line(ind, f"if i != {k}:")
+            ind += 1
         self.line(ind, f"s = {self.bind('TG', (*targets, default))}[i]")
         self.line(ind, "if s < 0:")
         self.line(ind + 1, f"raise FAILED(run, n, NO_MATCH(), {S}, f) from None")
@@ -440,6 +455,8 @@ class _Writer:
         self.line(ind, f"if s <= {self.cur}:")
         self.back_edge(ind + 1)
         self.line(ind, "continue")
+        if k is not None:
+            self.line(ind - 1, "n += 1")
 
     def _enter(self, S: str, ind: int, timed: bool, since: str = "") -> None:
         """Count the states run so far and enter ``S`` (``since``: its own events already

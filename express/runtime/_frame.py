@@ -104,6 +104,21 @@ class Run:
         "transitions",
     )
 
+    machine: Any
+    input: Any
+    _name: str | None
+    clock: Clock
+    start_time: float
+    stop_time: float
+    deadline: float
+    eid: int
+    check_at: int
+    transitions: int
+    timed: bool
+    events: list[HistoryEvent] | None
+    _execution_ctx: dict[str, Any] | None
+    fixed_arn: str | None
+
     def __init__(
         self,
         machine: Any,
@@ -168,6 +183,15 @@ class Frame:
         "state",
         "variables",
     )
+
+    run: Run
+    variables: dict[str, Any]
+    item: tuple[int, Any, str | None] | None
+    state: State | None
+    entered_id: int
+    entered_time: float
+    retry_count: int
+    last_event: int
 
     def __init__(
         self,

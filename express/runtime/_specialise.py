@@ -274,8 +274,8 @@ class _Writer:
         """The state written right after ``idx`` in its block, or -1: its Next, or a
         written-out Choice's first target only it leads to (``fall[idx]``: that rule)."""
         st = self.chain.states[idx]
-        if st.kind == CHOICE and _written(st) and st.simple:  # type: ignore[attr-defined]
-            for k, t in enumerate(st.targets):  # type: ignore[attr-defined]
+        if isinstance(st, ChoiceState) and _written(st) and st.simple:
+            for k, t in enumerate(st.targets):
                 if preds[t] == 1 and t not in self.block_of:
                     self.fall[idx] = k
                     return t

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,12 +21,13 @@ from express.tasks._resolve import TaskAdapters, build_resolver
 from express.tasks.local import Resource
 from express.tasks.mock import MockConfig, MockTestCase, run_test_case
 
-from ._clock import Clock, Deadline, RealClock
+from ._clock import Clock, RealClock
 from ._events import HistoryEvent, payload_details
 from ._execution import Budget, ExecutionTimedOut, resume, run_chain, run_pure
+from ._expiry import Expiry
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._fanout import Resumed
-from ._frame import new_frame, start_run
+from ._frame import Frame, new_frame, start_run
 from ._result import ExecutionResult
 from ._specialise import specialise
 
@@ -70,6 +71,7 @@ class StateMachine:
         self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
         self.role_arn = role_arn or f"arn:aws:iam::{ACCOUNT}:role/express-{name}"
         self.clock: Clock = clock or RealClock()
+        self._expiries: dict[asyncio.AbstractEventLoop, Expiry] = {}
         # --- task adapters (express/tasks): resolved per Task state, here, once ---
         self._owns_adapters = adapters is None
         self.adapters = adapters if adapters is not None else TaskAdapters()
@@ -169,6 +171,7 @@ class StateMachine:
                 0,
             )
         chain = self._compiled.chain
+        expiry: Expiry | None = None
         try:
             try:
                 size = len(orjson.dumps(input))
@@ -180,39 +183,44 @@ class StateMachine:
                     f"The execution input exceeds the limit of {MAX_PAYLOAD_BYTES} bytes.",
                 )
             fast = None if recording else chain.fast
+            # What the execution still has to wait for, if anything; ``paired``: it
+            # gives the output and its size bound.
+            pending: Awaitable[Any] | None = None
+            paired = True
             if fast is not None and chain.sync:
                 try:
                     output, size = fast(frame, input, size)
                 except Budget as stop:
-                    with Deadline(clock, run.deadline - clock.time()):
-                        output = await resume(frame, chain, stop)
-                        size = UNKNOWN_SIZE
+                    pending, paired = resume(frame, chain, stop), False
             elif fast is not None and chain.waits:
-                with Deadline(clock, run.deadline - clock.time()):
-                    output, size = await fast(frame, input, size)
+                pending = fast(frame, input, size)
             elif fast is not None:
                 # Driven by hand until it first waits: an execution that never does (pure
-                # states, plain-function tasks) needs no timer for its deadline.
+                # states, plain-function tasks) is never filed for its deadline.
                 coro = fast(frame, input, size)
                 try:
                     first = coro.send(None)
                 except StopIteration as stop:
                     output, size = stop.value
                 else:
-                    with Deadline(clock, run.deadline - clock.time()):
-                        output, size = await Resumed(coro, first)
+                    pending = Resumed(coro, first)
             elif chain.pure:
-                size = UNKNOWN_SIZE
                 try:
-                    output = run_pure(frame, chain, input)
+                    output, size = run_pure(frame, chain, input), UNKNOWN_SIZE
                 except Budget as budget:
-                    with Deadline(clock, run.deadline - clock.time()):
-                        await asyncio.sleep(0)
-                        output = await run_chain(frame, chain, budget.data, budget.index)
+                    pending, paired = resume(frame, chain, budget), False
             else:
-                size = UNKNOWN_SIZE
-                with Deadline(clock, run.deadline - clock.time()):
-                    output = await run_chain(frame, chain, input)
+                pending, paired = run_chain(frame, chain, input), False
+            if pending is not None:
+                expiry = self._expiry(clock)
+                expiry.add(run)
+                try:
+                    if paired:
+                        output, size = await pending
+                    else:
+                        output, size = await pending, UNKNOWN_SIZE
+                finally:
+                    expiry.discard(run)
             if size > MAX_PAYLOAD_BYTES and payload_size(output) > MAX_PAYLOAD_BYTES:
                 raise data_limit_exceeded("Execution", terminal=True)
         except StatesError as err:
@@ -222,9 +230,10 @@ class StateMachine:
             )
             return self._ended(run, "FAILED", None, err.error, err.cause)
         except (ExecutionTimedOut, TimeoutError):
-            frame.event("ExecutionTimedOut", {"error": ErrorName.TIMEOUT} if recording else None)
-            return self._ended(run, "TIMED_OUT", None, ErrorName.TIMEOUT, None)
+            return self._timed_out(run, frame, recording)
         except asyncio.CancelledError:
+            if expiry is not None and expiry.expired(run) and _uncancel() == 0:
+                return self._timed_out(run, frame, recording)
             frame.event("ExecutionAborted", None)
             run.stop_time = clock.time()
             raise
@@ -246,6 +255,23 @@ class StateMachine:
         run.error = run.cause = None
         return run
 
+    def _expiry(self, clock: Clock) -> Expiry:
+        """Where executions on ``clock`` wait for their deadline: one per event loop
+        for the machine's own clock."""
+        loop = asyncio.get_running_loop()
+        if clock is not self.clock:
+            return Expiry(clock, loop)
+        expiry = self._expiries.get(loop)
+        if expiry is None:
+            for old in [old for old in self._expiries if old.is_closed()]:
+                del self._expiries[old]
+            expiry = self._expiries[loop] = Expiry(clock, loop)
+        return expiry
+
+    def _timed_out(self, run: ExecutionResult, frame: Frame, recording: bool) -> ExecutionResult:
+        frame.event("ExecutionTimedOut", {"error": ErrorName.TIMEOUT} if recording else None)
+        return self._ended(run, "TIMED_OUT", None, ErrorName.TIMEOUT, None)
+
     @staticmethod
     def _ended(
         run: ExecutionResult, status: str, output: Any, error: str | None, cause: str | None
@@ -253,6 +279,12 @@ class StateMachine:
         run.stop_time = run.clock.time()
         run.end(status, output, error, cause)
         return run
+
+
+def _uncancel() -> int:
+    """Withdraw the deadline's cancellation of the current task: what is left."""
+    task = asyncio.current_task()
+    return task.uncancel() if task is not None else 0
 
 
 def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:

@@ -224,6 +224,8 @@ def _expr(bound: Linear, var: str) -> str:
         return str(b)
     if (a, b) == (1, 0):
         return var
+    if a == 1:
+        return f"{var} + {b}"
     return f"{a} * {var} + {b}"
 
 
@@ -314,6 +316,7 @@ class _Writer:
 
     def _block(self, b: int, block: list[int], ind: int) -> None:
         self.cur = b
+        self.n_zero = not self.looped  # a block of a loop may be entered with states to count
         for pos, idx in enumerate(block):
             st = self.chain.states[idx]
             self._state(st, ind, last=pos == len(block) - 1)
@@ -379,16 +382,22 @@ class _Writer:
 
     def _state(self, st: State, ind: int, last: bool) -> None:
         plain = _written(st)
+        # ``n_zero``: no state is left uncounted here, on every path in (the state's
+        # own code counts its entry from ``run.eid`` alone).
         if plain and st.kind == PASS:
             self._pass(st, ind, last)
+            self.n_zero = False
         elif plain and st.kind == SUCCEED:
             self._succeed(st, ind)
         elif plain and st.kind == CHOICE and st.simple:  # type: ignore[attr-defined]
             self._choice(st, ind)  # type: ignore[arg-type]
+            self.n_zero = False
         elif plain and st.kind in (TASK, PARALLEL):
-            self._fallible(st, ind, last, parallel=st.kind == PARALLEL)
+            plain_call = self._fallible(st, ind, last, parallel=st.kind == PARALLEL)
+            self.n_zero = not plain_call
         else:
             self._generic(st, ind, last)
+            self.n_zero = True
 
     def _guarded(self, ind: int, body: list[str], slow: str, target: str) -> None:
         """``body`` (ends assigning ``o``) with the composed closure ``slow`` as fallback."""
@@ -461,10 +470,15 @@ class _Writer:
     def _enter(self, S: str, ind: int, timed: bool, since: str = "") -> None:
         """Count the states run so far and enter ``S`` (``since``: its own events already
         counted in a local, for a state settling late)."""
-        self.line(ind, "e = run.eid + n + n + 1")
-        self.line(ind, f"run.eid = e{since}")
-        self.line(ind, "run.transitions += n + 1")
-        self.line(ind, "n = 0")
+        if self.n_zero:
+            self.line(ind, "e = run.eid + 1")
+            self.line(ind, f"run.eid = e{since}")
+            self.line(ind, "run.transitions += 1")
+        else:
+            self.line(ind, "e = run.eid + n + n + 1")
+            self.line(ind, f"run.eid = e{since}")
+            self.line(ind, "run.transitions += n + 1")
+            self.line(ind, "n = 0")
         self.line(ind, f"f.state = {S}")
         self.line(ind, "f.entered_id = e")
         if timed:
@@ -531,11 +545,12 @@ class _Writer:
         self.line(ind + 1, "if zo > MAX:")
         self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
 
-    def _fallible(self, st: Any, ind: int, last: bool, parallel: bool) -> None:
+    def _fallible(self, st: Any, ind: int, last: bool, parallel: bool) -> bool:
+        """Write ``st``; whether as a plain-function call counted in locals."""
         S = self.bind("S", st)
         if not parallel and not self.is_async:
             self._plain_task(st, S, ind, last)
-            return
+            return True
         # A plain local function is called right here; any other binding (awaited,
         # timed, heartbeating, observed) through the interpreter's own task call.
         plain_call = None if parallel else getattr(st.binding, "call_plain", None)
@@ -568,6 +583,7 @@ class _Writer:
         self.line(ind + 1, "z = zo")
         self.line(ind + 1, "run.eid += 1")
         self.follow(st, ind, last)
+        return False
 
     def _recover(self, st: Any, S: str, ind: int, last: bool) -> None:
         """``err`` failed ``st``: retry or catch it, and go where the catcher says."""

@@ -401,10 +401,13 @@ class _Writer:
 
     def _guarded(self, ind: int, body: list[str], slow: str, target: str) -> None:
         """``body`` (ends assigning ``o``) with the composed closure ``slow`` as fallback."""
+        if target != "o" and body[-1].startswith("o = "):
+            body = [*body[:-1], f"{target} = {body[-1][4:]}"]
+        elif target != "o":
+            body = [*body, f"{target} = o"]
         self.line(ind, "try:")
         for text in body:
             self.line(ind + 1, text)
-        self.line(ind + 1, f"{target} = o")
         self.line(ind, "except FAST_FAILURES:")
         self.line(ind + 1, f"{target} = {slow}")
 
@@ -492,12 +495,14 @@ class _Writer:
             self.line(ind, "x = d")
             return (1, 0)
         expr, bound = _in_path(node, self.src, "d")
-        body = [f"y = {expr}"]
-        if "Parameters" in node:
-            body.append(f"o = {self.src.template(node['Parameters'], 'y')}")
-            bound = _apply(bound, node["Parameters"])
+        if "Parameters" not in node:
+            body = [f"o = {expr}"]
+        elif expr == "d":
+            body = [f"o = {self.src.template(node['Parameters'], 'd')}"]
         else:
-            body.append("o = y")
+            body = [f"y = {expr}", f"o = {self.src.template(node['Parameters'], 'y')}"]
+        if "Parameters" in node:
+            bound = _apply(bound, node["Parameters"])
         self._guarded(ind, body, f"{self.bind('P', st.prepare)}(d, f)", "x")
         return bound
 
@@ -507,20 +512,20 @@ class _Writer:
         node = st.node
         body: list[str] = []
         rb: Linear = (1, 0)
+        result = "r"
         if "ResultSelector" in node:
             body.append(f"q = {self.src.template(node['ResultSelector'], 'r')}")
             rb = _apply(rb, node["ResultSelector"])
-        else:
-            body.append("q = r")
+            result = "q"
         text = node.get("ResultPath", "$")
         self.src.lines = []
         if "ResultPath" in node and text is None:
             body.append("o = d")
             out = "z"
         elif text == "$":
-            body.append("o = q")
+            body.append(f"o = {result}")
             out = _expr(rb, result_bound)
-        elif self.src.put(text, "d", "q"):
+        elif self.src.put(text, "d", result):
             body += self.src.lines
             cost = path_cost(text)
             rexpr = _expr(rb, result_bound)
@@ -535,7 +540,9 @@ class _Writer:
         elif body and out_path != "$":
             body.append(f"o = {self.src.path(out_path, 'o')}")
         fin = f"{self.bind('FIN', st.finish)}(d, r, f)"
-        if body:
+        if body == ["o = r"]:  # the result is the output: nothing can fail
+            self.line(ind, "o = r")
+        elif body:
             self._guarded(ind, body, fin, "o")
         else:
             self.line(ind, f"o = {fin}")
@@ -625,10 +632,14 @@ class _Writer:
         self.line(ind + 2, "g = 3")
         self.line(ind + 2, "failure.located = True")
         self.line(ind + 2, "raise failure from None")
-        self.line(ind + 1, "if r.__class__ not in JSON_TYPES and hasattr(r, '__await__'):")
-        self._settle(S, ind + 2)
-        self.line(ind + 2, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
-        self._measure(ind + 1)
+        # What orjson writes is a result; what it refuses may be an awaitable.
+        self.line(ind + 1, "try:")
+        self.line(ind + 2, "zr = len(DUMPS(r))")
+        self.line(ind + 1, "except TypeError:")
+        self.line(ind + 2, "if hasattr(r, '__await__'):")
+        self._settle(S, ind + 3)
+        self.line(ind + 3, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
+        self.line(ind + 2, "zr = SIZE(r)")
         self.line(ind + 1, "g = 3")  # TaskSucceeded, or TaskFailed for the quota
         self.line(ind + 1, "if zr > MAX:")
         self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")

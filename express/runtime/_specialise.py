@@ -424,8 +424,21 @@ class _Writer:
                 self._guarded(ind + 1, lines, f"{self.bind('R', run)}(d, f)", "d")
             self._simple_excepts(ind, S)
             self.line(ind, f"z = {_expr(_pass_bound(st.node), 'z')}")
+        if last and st.next < 0:
+            self.finish_with(1, 0, ind)
+            return
         self.line(ind, "n += 1")
         self.follow(st, ind, last)
+
+    def finish_with(self, states: int, events: int, ind: int) -> None:
+        """Return, counting ``states`` more states and ``events`` more events first."""
+        if self.n_zero:
+            self.line(ind, f"run.eid += {2 * states + events}")
+            self.line(ind, f"run.transitions += {states}")
+        else:
+            self.line(ind, f"run.eid += n + n + {2 * states + events}")
+            self.line(ind, f"run.transitions += n + {states}")
+        self.line(ind, "return d, z")
 
     def _simple_excepts(self, ind: int, S: str) -> None:
         self.line(ind, "except StatesError as err:")
@@ -653,8 +666,11 @@ class _Writer:
         self.line(ind, "else:")
         self.line(ind + 1, "d = o")
         self.line(ind + 1, "z = zo")
+        if last and st.next < 0:  # the three events besides Entered and Exited
+            self.finish_with(1, 3, ind + 1)
+            return
         self.line(ind + 1, "n += 1")
-        self.line(ind + 1, "run.eid += 3")  # the three events besides Entered and Exited
+        self.line(ind + 1, "run.eid += 3")
         self.follow(st, ind, last)
 
     def _settle(self, S: str, ind: int) -> None:

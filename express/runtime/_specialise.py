@@ -236,6 +236,8 @@ class _Writer:
         self.names = self.src.names
         self.names.update(_HELPERS)
         self.out: list[str] = []
+        #: Lines a slow path of the state being written starts with.
+        self.slow_prefix: list[str] = []
         self.is_async = not chain.sync
         self._layout()
 
@@ -409,6 +411,8 @@ class _Writer:
         for text in body:
             self.line(ind + 1, text)
         self.line(ind, "except FAST_FAILURES:")
+        for text in self.slow_prefix:
+            self.line(ind + 1, text)
         self.line(ind + 1, f"{target} = {slow}")
 
     def _pass(self, st: State, ind: int, last: bool) -> None:
@@ -561,6 +565,8 @@ class _Writer:
             self.line(ind, f"o = {fin}")
         self.line(ind, f"zo = {out}")
         self.line(ind, "if zo > MAX:")
+        for text in self.slow_prefix:
+            self.line(ind + 1, text)
         self.line(ind + 1, "zo = SIZE(o)")
         self.line(ind + 1, "if zo > MAX:")
         self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
@@ -627,13 +633,15 @@ class _Writer:
         only counted in locals (``g``: its events after StateEntered) and settled where
         something can read them, on the paths out that are not success. A plain function
         cannot reach the run, so the counter stands still until then."""
+        # ``g`` is set only on the paths that read it: 2 once TaskScheduled and
+        # TaskStarted are due, 3 once TaskSucceeded or TaskFailed is.
         self.line(ind, "g = 0")
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
-        self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
-        self.line(ind + 1, "g = 2")  # TaskScheduled, TaskStarted
-        self.line(ind + 1, "if zx > MAX and SIZE(x) > MAX:")
-        self.line(ind + 2, f"raise TOO_LARGE({st.name!r})")
+        self.line(ind + 1, f"if {_expr(bound, 'z')} > MAX:")
+        self.line(ind + 2, "g = 2")
+        self.line(ind + 2, "if SIZE(x) > MAX:")
+        self.line(ind + 3, f"raise TOO_LARGE({st.name!r})")
         self.line(ind + 1, "try:")
         self.line(ind + 2, f"r = {self.bind('CALL', st.binding.call_plain)}(x)")
         self.line(ind + 1, "except StatesError as exc:")
@@ -649,14 +657,17 @@ class _Writer:
         self.line(ind + 1, "try:")
         self.line(ind + 2, "zr = len(DUMPS(r))")
         self.line(ind + 1, "except TypeError:")
+        self.line(ind + 2, "g = 2")
         self.line(ind + 2, "if hasattr(r, '__await__'):")
         self._settle(S, ind + 3)
         self.line(ind + 3, f"raise SUSPEND(TASK_REST, {S}, d, f, r)")
         self.line(ind + 2, "zr = SIZE(r)")
-        self.line(ind + 1, "g = 3")  # TaskSucceeded, or TaskFailed for the quota
         self.line(ind + 1, "if zr > MAX:")
+        self.line(ind + 2, "g = 3")  # TaskFailed for the quota
         self.line(ind + 2, f"raise RESULT_TOO_LARGE({st.binding.label!r})")
+        self.slow_prefix = ["g = 3"]  # TaskSucceeded
         self._finish(st, ind + 1, "zr")
+        self.slow_prefix = []
         self.line(ind, "except StatesError as err:")
         self._settle(S, ind + 1)
         self._recover(st, S, ind + 1, last)

@@ -43,7 +43,7 @@ def start_run(
     run.start_time = start_time
     run.stop_time = start_time
     run.deadline = deadline
-    run.eid = 0
+    run.eid = 1  # ExecutionStarted: the first state's events follow no previous event
     run.check_at = CHECK_EVERY  # the transition count of the next deadline check
     run.transitions = 0  # states entered (the unit AWS bills Standard workflows by)
     run.timed = timed  # read the clock at each state entry (something can observe it)

@@ -37,6 +37,7 @@ __all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
 EXPRESS_LIMIT_SECONDS = 300.0
 _log = logging.getLogger("express")
 _new = object.__new__
+_dumps = orjson.dumps
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -163,7 +164,6 @@ class StateMachine:
             run.fixed_arn = arn
         frame = new_frame(run, {})
         recording = record_events
-        run.eid = 1  # ExecutionStarted; the first state's events follow no previous event
         if recording:
             run.record(
                 "ExecutionStarted",
@@ -174,7 +174,7 @@ class StateMachine:
         expiry: Expiry | None = None
         try:
             try:
-                size = len(orjson.dumps(input))
+                size = len(_dumps(input))
             except TypeError:  # what orjson cannot write: measured (or refused) as AWS would
                 size = payload_size(input)
             if size > MAX_PAYLOAD_BYTES:
@@ -182,12 +182,12 @@ class StateMachine:
                     ErrorName.DATA_LIMIT_EXCEEDED,
                     f"The execution input exceeds the limit of {MAX_PAYLOAD_BYTES} bytes.",
                 )
-            fast = None if recording else chain.fast
             # What the execution still has to wait for, if anything; ``paired``: it
             # gives the output and its size bound.
             pending: Awaitable[Any] | None = None
             paired = True
-            if fast is not None and chain.sync:
+            fast = None if recording else chain.fast
+            if chain.sync and fast is not None:
                 try:
                     output, size = fast(frame, input, size)
                 except Budget as stop:

@@ -356,10 +356,28 @@ class _Writer:
             self.ret(ind)
             return
         b = self.block_of[target]
+        if b != self.cur and self._copyable(self.blocks[b]):
+            # A short run of Pass states that ends the chain: written again here, so
+            # the path runs straight on instead of going round the dispatch.
+            saved = self.n_zero
+            self.n_zero = False  # whatever came before may have left states to count
+            block = self.blocks[b]
+            for pos, idx in enumerate(block):
+                self._state(self.chain.states[idx], ind, last=pos == len(block) - 1)
+            self.n_zero = saved
+            return
         self.line(ind, f"s = {b}")
         if b <= self.cur:
             self.back_edge(ind)
         self.line(ind, "continue")
+
+    def _copyable(self, block: list[int]) -> bool:
+        states = [self.chain.states[i] for i in block]
+        return (
+            len(states) <= 2
+            and all(st.kind == PASS and _written(st) for st in states)
+            and states[-1].next < 0
+        )
 
     def dynamic_jump(self, var: str, ind: int) -> None:
         if not self.looped:  # no block to go to: the chain ends here

@@ -216,6 +216,17 @@ def _apply(bound: Linear, template: Any) -> Linear:
     return (m * bound[0], m * bound[1] + c)
 
 
+def _over(bound: Linear, var: str) -> str:
+    """A test that ``bound`` of ``var`` may exceed the quota, with no arithmetic at run
+    time (``a * z + b > MAX`` is ``z > (MAX - b) // a``)."""
+    if bound is None:
+        return "True"
+    a, b = bound
+    if a == 0:
+        return str(b > MAX_PAYLOAD_BYTES)
+    return f"{var} > {(MAX_PAYLOAD_BYTES - b) // a}"
+
+
 def _expr(bound: Linear, var: str) -> str:
     if bound is None:
         return "UNKNOWN"
@@ -563,8 +574,12 @@ class _Writer:
         elif self.src.put(text, "d", result):
             body += self.src.lines
             cost = path_cost(text)
-            rexpr = _expr(rb, result_bound)
-            out = f"z + {rexpr} + {cost}" if cost is not None and rb is not None else "UNKNOWN"
+            if cost is not None and rb is not None:
+                a, b = rb
+                scaled = f"{a} * {result_bound}" if a != 1 else result_bound
+                out = f"z + {scaled} + {b + cost}" if a else f"z + {b + cost}"
+            else:
+                out = "UNKNOWN"
         else:
             body = []
             out = "UNKNOWN"
@@ -656,7 +671,7 @@ class _Writer:
         self.line(ind, "g = 0")
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
-        self.line(ind + 1, f"if {_expr(bound, 'z')} > MAX:")
+        self.line(ind + 1, f"if {_over(bound, 'z')}:")
         self.line(ind + 2, "g = 2")
         self.line(ind + 2, "if SIZE(x) > MAX:")
         self.line(ind + 3, f"raise TOO_LARGE({st.name!r})")

@@ -2,7 +2,7 @@
 
 A branch of plain-call code costs, besides its states, a ``Frame``, a call and a return.
 When its generated function is straight-line code (no loop between its states), the
-parent can hold that code itself: its locals renamed apart (``_b<i>_``), its globals
+parent can hold that code itself: its locals renamed apart (``_b_``), its globals
 carried over under fresh names, each ``return d, z`` turned into ``rb, zb`` and a
 ``break`` out of a one-pass loop.
 
@@ -46,7 +46,7 @@ _UNSUPPORTED = (
 
 
 def inline_branch(
-    fast: Any, index: int, parent: dict[str, Any], bind: Callable[[str, Any], str]
+    fast: Any, parent: dict[str, Any], bind: Callable[[str, Any], str]
 ) -> str | None:
     """The body of ``fast`` (a branch's generated ``def fast(f, d, z)``) as code to run
     in its parent, with its input in ``x`` and ``zx``; None where it cannot be.
@@ -69,7 +69,9 @@ def inline_branch(
     body = body[1:]
     if not _returns_pairs(body):
         return None
-    prefix = f"_b{index}_"
+    # One set of names for every branch: they run one after the other and each sets a
+    # name before reading it, and a frame clears fewer locals.
+    prefix = "_b_"
     local = _locals(func)
     names = fast.__globals__
     carried: dict[str, str] = {}

@@ -736,8 +736,8 @@ class _Writer:
         self.line(ind, "r = []")
         self.line(ind, f"zr = {n + 1}")
         self.line(ind, "try:")
-        for i, branch in enumerate(st.branches):
-            code = inline_branch(branch.fast, i, self.names, self.bind)
+        for branch in st.branches:
+            code = inline_branch(branch.fast, self.names, self.bind)
             if code is None:
                 self.line(ind + 1, "b = FRAME(run, f.variables.copy() if f.variables else {})")
                 self.line(ind + 1, f"rb, zb = {self.bind('B', branch.fast)}(b, x, zx)")

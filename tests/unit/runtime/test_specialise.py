@@ -464,7 +464,142 @@ LOCAL_CASES: dict[str, dict[str, Any]] = {
         "input": {},
         "resources": {"half": {"behavior": "oversized", "bytes": 140_000}},
     },
+    # Branches of one state are written into their parent's code (``_inline``): each
+    # makes its frame only on a path that needs one.
+    "branches in line: a retry, an awaitable, a plain call": {
+        "definition": {
+            "StartAt": "Par",
+            "States": {
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "F",
+                            "States": {
+                                "F": _task(
+                                    "flaky",
+                                    Retry=[{"ErrorEquals": ["Boom"], "IntervalSeconds": 2}],
+                                    End=True,
+                                )
+                            },
+                        },
+                        {"StartAt": "L", "States": {"L": _task("later", End=True)}},
+                        {
+                            "StartAt": "E",
+                            "States": {"E": _task("echo", Parameters={"x.$": "$.x"}, End=True)},
+                        },
+                    ],
+                    "ResultSelector": {"first.$": "$[0]", "last.$": "$[2].x"},
+                    "End": True,
+                },
+            },
+        },
+        "input": {"x": 7},
+        "resources": {
+            "flaky": {"behavior": "flaky", "times": 1, "then": {"behavior": "identity"}},
+            "later": {"behavior": "deferred", "seconds": 1, "then": {"behavior": "identity"}},
+            "echo": {"behavior": "identity"},
+        },
+    },
+    "branches in line: one fails, the Parallel catches": {
+        "definition": {
+            "StartAt": "Par",
+            "States": {
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {"StartAt": "E", "States": {"E": _task("echo", End=True)}},
+                        {"StartAt": "B", "States": {"B": _task("boom", End=True)}},
+                        {"StartAt": "N", "States": {"N": _task("echo", End=True)}},
+                    ],
+                    "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.err", "Next": "Done"}],
+                    "End": True,
+                },
+                "Done": {"Type": "Pass", "Parameters": {"e.$": "$.err.Error"}, "End": True},
+            },
+        },
+        "input": {"k": 1},
+        "resources": {"echo": {"behavior": "identity"}, "boom": _FLAKY},
+    },
+    "branches in line: variables, an Assign, a nested Parallel": {
+        "definition": {
+            "StartAt": "Set",
+            "States": {
+                "Set": {"Type": "Pass", "Assign": {"v": 5}, "Next": "Par"},
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {
+                            "StartAt": "Read",
+                            "States": {
+                                "Read": {
+                                    "Type": "Pass",
+                                    "Parameters": {"v.$": "$v", "k.$": "$.k"},
+                                    "End": True,
+                                }
+                            },
+                        },
+                        {
+                            "StartAt": "Own",
+                            "States": {
+                                "Own": {"Type": "Pass", "Assign": {"v": 6}, "Next": "Use"},
+                                "Use": {"Type": "Pass", "Parameters": {"v.$": "$v"}, "End": True},
+                            },
+                        },
+                        {
+                            "StartAt": "Inner",
+                            "States": {
+                                "Inner": {
+                                    "Type": "Parallel",
+                                    "Branches": [
+                                        {
+                                            "StartAt": "I1",
+                                            "States": {"I1": _task("echo", End=True)},
+                                        },
+                                        {
+                                            "StartAt": "I2",
+                                            "States": {"I2": _task("boom", End=True)},
+                                        },
+                                    ],
+                                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After"}],
+                                    "End": True,
+                                },
+                                "After": {"Type": "Pass", "Parameters": {"v.$": "$v"}, "End": True},
+                            },
+                        },
+                    ],
+                    "Next": "Last",
+                },
+                "Last": {"Type": "Pass", "Parameters": {"v.$": "$v", "all.$": "$"}, "End": True},
+            },
+        },
+        "input": {"k": 1},
+        "resources": {"echo": {"behavior": "identity"}, "boom": _FLAKY},
+    },
 }
+
+
+def test_straight_line_branches_are_written_into_their_parent() -> None:
+    echo = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+    machine = express.StateMachine(
+        {
+            "StartAt": "Par",
+            "States": {
+                "Par": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {"StartAt": "A", "States": {"A": _task("echo", End=True)}},
+                        {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}},
+                    ],
+                    "End": True,
+                }
+            },
+        },
+        {echo: lambda x: x},
+    )
+    source = machine._compiled.chain.fast.source
+    assert "_b_" in source and "FRAME(" in source  # in line, a frame only where needed
+    assert "rb, zb = B" not in source  # no branch function called
 
 
 @pytest.mark.parametrize("name", list(LOCAL_CASES))

@@ -45,9 +45,7 @@ _UNSUPPORTED = (
 )
 
 
-def inline_branch(
-    fast: Any, parent: dict[str, Any], bind: Callable[[str, Any], str]
-) -> str | None:
+def inline_branch(fast: Any, parent: dict[str, Any], bind: Callable[[str, Any], str]) -> str | None:
     """The body of ``fast`` (a branch's generated ``def fast(f, d, z)``) as code to run
     in its parent, with its input in ``x`` and ``zx``; None where it cannot be.
 

@@ -198,9 +198,11 @@ def time_sync(fn: Callable[[], Any], reps: int, target_s: float) -> dict[str, fl
     return summarize([run(n) / n for _ in range(reps)])
 
 
-def _inflight(
-    call: Callable[[], Any], loop: asyncio.AbstractEventLoop, n: int, total: int, reps: int
-) -> float:
+def _inflight_runner(
+    call: Callable[[], Any], loop: asyncio.AbstractEventLoop, n: int, total: int
+) -> Callable[[], float]:
+    """``run()``: executions/s of ``total`` calls of ``call``, ``n`` of them in flight."""
+
     async def go() -> int:
         it = iter(range(total))
 
@@ -212,14 +214,14 @@ def _inflight(
         await asyncio.gather(*[worker() for _ in range(n)])
         return time.perf_counter_ns() - t0
 
-    loop.run_until_complete(go())
-    return statistics.median(total / (loop.run_until_complete(go()) / 1e9) for _ in range(reps))
+    return lambda: total / (loop.run_until_complete(go()) / 1e9)
 
 
 def inflight_sweep(
     machine: express.StateMachine, inp: Any, floor: ModuleType, args: Any
 ) -> list[dict[str, Any]]:
-    """Executions/s with N executions in flight, express and the floor, per loop."""
+    """Executions/s with N executions in flight, express and the floor, per loop: the two
+    run in alternation, and the ratio is the median of the per-repetition ratios."""
     out = []
     for kind in ("uvloop", "asyncio"):
         loop = new_loop(kind)
@@ -227,12 +229,29 @@ def inflight_sweep(
             for n in (int(x) for x in args.inflight.split(",") if x):
                 total = max(n * (8 if n <= 1000 else 3), 400)
                 reps = max(3, args.reps // 2)
-                ex = _inflight(lambda: machine.execute(inp), loop, n, total, reps)
-                fl = _inflight(lambda: floor.task_io(inp), loop, n, total, reps)
-                out.append({"n": n, "loop": kind, "express": ex, "floor": fl})
+                ours = _inflight_runner(lambda: machine.execute(inp), loop, n, total)
+                theirs = _inflight_runner(lambda: floor.task_io(inp), loop, n, total)
+                ours()
+                theirs()
+                ex: list[float] = []
+                fl: list[float] = []
+                for _ in range(reps):
+                    ex.append(ours())
+                    fl.append(theirs())
+                ratio = statistics.median(a / b for a, b in zip(ex, fl, strict=True))
+                out.append(
+                    {
+                        "n": n,
+                        "loop": kind,
+                        "express": statistics.median(ex),
+                        "floor": statistics.median(fl),
+                        "ratio": ratio,
+                    }
+                )
+                ours_rate = fmt_rate(out[-1]["express"])
                 print(
-                    f"task_io in flight {n:>6} {kind:8s} express {fmt_rate(ex):>7s}/s "
-                    f"floor {fmt_rate(fl):>7s}/s",
+                    f"task_io in flight {n:>6} {kind:8s} express {ours_rate:>7s}/s "
+                    f"floor {fmt_rate(out[-1]['floor']):>7s}/s ratio {ratio:.0%}",
                     file=sys.stderr,
                 )
         finally:

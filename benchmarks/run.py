@@ -108,7 +108,7 @@ def table(rows: list[dict[str, Any]]) -> str:
                 ]
             lines.append(
                 f"| {entry['n']} | {entry['loop']} | {common.fmt_rate(entry['express'])} | "
-                f"{common.fmt_rate(entry['floor'])} | {entry['express'] / entry['floor']:.0%} |"
+                f"{common.fmt_rate(entry['floor'])} | {entry['ratio']:.0%} |"
             )
     return "\n".join(lines)
 

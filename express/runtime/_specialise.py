@@ -560,7 +560,10 @@ class _Writer:
         rb: Linear = (1, 0)
         result = "r"
         if "ResultSelector" in node:
-            body.append(f"q = {self.src.template(node['ResultSelector'], 'r')}")
+            selector = self.src.template(node["ResultSelector"], "r")
+            if st.kind == PARALLEL:  # its result is the list of branch outputs, always
+                selector = selector.replace("(_t if (_t := r).__class__ is list else None)", "r")
+            body.append(f"q = {selector}")
             rb = _apply(rb, node["ResultSelector"])
             result = "q"
         text = node.get("ResultPath", "$")
@@ -621,15 +624,17 @@ class _Writer:
         self._enter(S, ind, timed=plain_call is None and async_call is None and not parallel)
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
-        self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
+        direct = not parallel and (plain_call is not None or async_call is not None)
+        if not direct:
+            self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
         if parallel and not self.is_async and len(st.branches) <= _INLINE_BRANCHES:
             self._branches(st, S, ind + 1)
         elif parallel and not self.is_async:
             self.line(ind + 1, f"r, zr = PARALLEL_SYNC({S}, x, f, zx, d)")
         elif parallel:
             self.line(ind + 1, f"r, zr = await PARALLEL({S}, x, f, zx)")
-        elif plain_call is not None or async_call is not None:
-            self._call(st, S, ind + 1, plain_call, async_call)
+        elif direct:
+            self._call(st, S, ind + 1, plain_call, async_call, bound)
         else:
             self.line(ind + 1, f"r, zr = await RUN_TASK({S}, x, f, d, zx)")
         self._finish(st, ind + 1, "zr")
@@ -755,12 +760,13 @@ class _Writer:
         self.line(ind + 1, "raise")
         self.line(ind, "run.eid += 1")  # ParallelStateSucceeded
 
-    def _call(self, st: Any, S: str, ind: int, plain: Any, awaited: Any) -> None:
+    def _call(self, st: Any, S: str, ind: int, plain: Any, awaited: Any, bound: Linear) -> None:
         """The events, size checks and error wording of ``run_task``, written out for a
-        plain function (``plain``) or an awaited one without timeout (``awaited``)."""
+        plain function (``plain``) or an awaited one without timeout (``awaited``);
+        ``bound``: the input's size bound."""
         call = self.bind("CALL", plain if plain is not None else awaited)
         self.line(ind, "run.eid = e + 2")
-        self.line(ind, "if zx > MAX and SIZE(x) > MAX:")
+        self.line(ind, f"if {_over(bound, 'z')} and SIZE(x) > MAX:")
         self.line(ind + 1, f"raise TOO_LARGE({st.name!r})")
         self.line(ind, "try:")
         self.line(ind + 1, f"r = {call}(x)" if plain is not None else f"r = await {call}(x)")

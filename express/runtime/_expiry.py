@@ -41,8 +41,8 @@ class Expiry:
         self._timers: dict[int, TimerHandle] = {}
         self._expired: set[Any] = set()
 
-    def add(self, run: Any) -> None:
-        """File ``run`` (its ``deadline``), waiting in the current task."""
+    def add(self, run: Any) -> int:
+        """File ``run`` (its ``deadline``), waiting in the current task; its slot."""
         task = _TASKS.get(self._loop) if _TASKS is not None else asyncio.current_task()
         assert task is not None, "an execution waits in a task"
         key = int(run.deadline * _PER_SECOND)
@@ -51,9 +51,9 @@ class Expiry:
             slot = self._slots[key] = {}
             self._arm(key, key / _PER_SECOND)
         slot[run] = task
+        return key
 
-    def discard(self, run: Any) -> None:
-        key = int(run.deadline * _PER_SECOND)
+    def discard(self, run: Any, key: int) -> None:
         slot = self._slots.get(key)
         if slot is not None:
             slot.pop(run, None)

@@ -38,6 +38,7 @@ EXPRESS_LIMIT_SECONDS = 300.0
 _log = logging.getLogger("express")
 _new = object.__new__
 _dumps = orjson.dumps
+_running_loop = asyncio.get_running_loop
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -212,15 +213,18 @@ class StateMachine:
             else:
                 pending, paired = run_chain(frame, chain, input), False
             if pending is not None:
-                expiry = self._expiry(clock)
-                expiry.add(run)
+                loop = _running_loop()
+                expiry = self._expiries.get(loop) if clock is self.clock else None
+                if expiry is None:
+                    expiry = self._expiry(clock, loop)
+                slot = expiry.add(run)
                 try:
                     if paired:
                         output, size = await pending
                     else:
                         output, size = await pending, UNKNOWN_SIZE
                 finally:
-                    expiry.discard(run)
+                    expiry.discard(run, slot)
             if size > MAX_PAYLOAD_BYTES and payload_size(output) > MAX_PAYLOAD_BYTES:
                 raise data_limit_exceeded("Execution", terminal=True)
         except StatesError as err:
@@ -255,10 +259,9 @@ class StateMachine:
         run.error = run.cause = None
         return run
 
-    def _expiry(self, clock: Clock) -> Expiry:
+    def _expiry(self, clock: Clock, loop: asyncio.AbstractEventLoop) -> Expiry:
         """Where executions on ``clock`` wait for their deadline: one per event loop
         for the machine's own clock."""
-        loop = asyncio.get_running_loop()
         if clock is not self.clock:
             return Expiry(clock, loop)
         expiry = self._expiries.get(loop)

@@ -516,7 +516,7 @@ class _Writer:
         if k is not None:
             self.line(ind - 1, "n += 1")
 
-    def _enter(self, S: str, ind: int, timed: bool, since: str = "") -> None:
+    def _enter(self, S: str, ind: int, timed: bool, since: str = "", frame: bool = True) -> None:
         """Count the states run so far and enter ``S`` (``since``: its own events already
         counted in a local, for a state settling late)."""
         if self.n_zero:
@@ -528,8 +528,9 @@ class _Writer:
             self.line(ind, f"run.eid = e{since}")
             self.line(ind, "run.transitions += n + 1")
             self.line(ind, "n = 0")
-        self.line(ind, f"f.state = {S}")
-        self.line(ind, "f.entered_id = e")
+        if frame:
+            self.line(ind, f"f.state = {S}")
+            self.line(ind, "f.entered_id = e")
         if timed:
             self.line(ind, "if run.timed:")
             self.line(ind + 1, "f.entered_time = run.clock.time()")
@@ -619,12 +620,14 @@ class _Writer:
         async_call = None
         if not parallel and st.timeout is None and st.heartbeat is None:
             async_call = getattr(st.binding, "call_async", None)
+        direct = not parallel and (plain_call is not None or async_call is not None)
         # Entry time: read by the context object a resource may build, and by a Map's
-        # iterations; a Parallel's branches and a plain function read neither.
-        self._enter(S, ind, timed=plain_call is None and async_call is None and not parallel)
+        # iterations; a Parallel's branches and a plain function read neither. A
+        # function called here cannot see the frame either: only a failure needs the
+        # state written in it.
+        self._enter(S, ind, timed=not direct and not parallel, frame=not direct)
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
-        direct = not parallel and (plain_call is not None or async_call is not None)
         if not direct:
             self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
         if parallel and not self.is_async and len(st.branches) <= _INLINE_BRANCHES:
@@ -639,6 +642,9 @@ class _Writer:
             self.line(ind + 1, f"r, zr = await RUN_TASK({S}, x, f, d, zx)")
         self._finish(st, ind + 1, "zr")
         self.line(ind, "except StatesError as err:")
+        if direct:
+            self.line(ind + 1, f"f.state = {S}")
+            self.line(ind + 1, "f.entered_id = e")
         self._recover(st, S, ind + 1, last)
         self.line(ind, "except PathError as exc:")
         self.line(ind + 1, f"raise PATH_ERROR(exc, {S}, e) from None")

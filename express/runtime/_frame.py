@@ -1,8 +1,9 @@
 """The state of one execution (``Run``) and of each scope running in it (``Frame``).
 
 A ``Run`` is shared by everything in the execution: the event counter, the clock, the
-recorded events. A ``Frame`` is one chain being run: the top level, a Parallel branch or
-a Map iteration; it carries that scope's variables and its part of the context object.
+recorded events. A scope is one chain being run: the top level (the ``Run`` itself), a
+Parallel branch or a Map iteration (a ``ChildFrame``); it carries that scope's variables and
+its part of the context object.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from express.compiler._states import State
 from ._clock import Clock
 from ._events import HistoryEvent, iso_timestamp
 
-__all__ = ["CHECK_EVERY", "Frame", "Run", "execution_arn", "new_frame", "start_run"]
+__all__ = ["CHECK_EVERY", "ChildFrame", "Frame", "Run", "execution_arn", "new_frame", "start_run"]
 
 #: How many transitions an execution makes between checks of its deadline.
 CHECK_EVERY = 1024
@@ -50,6 +51,15 @@ def start_run(
     run.events = None
     run._execution_ctx = None
     run.fixed_arn = None  # an ARN the caller chose (the API server mints AWS-shaped ids)
+    # The execution's top-level scope.
+    run.run = run
+    run.variables = {}
+    run.item = None
+    run.state = None
+    run.entered_id = 0
+    run.entered_time = 0.0
+    run.retry_count = 0
+    run.last_event = 0
 
 
 def fill_frame(
@@ -66,8 +76,8 @@ def fill_frame(
 
 
 def new_frame(run: Run, variables: dict[str, Any]) -> Frame:
-    """``Frame(run, variables)``, made without calling the class."""
-    frame: Frame = _new(Frame)
+    """``ChildFrame(run, variables)``, made without calling the class."""
+    frame: Frame = _new(ChildFrame)
     frame.run = run
     frame.variables = variables
     frame.item = None
@@ -86,7 +96,82 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
     return f"{prefix}:express:{machine}:{name}:{name}"
 
 
-class Run:
+class Frame:
+    """One scope of an execution (the compiler's ``Frame`` protocol): the top level, a
+    Parallel branch or a Map iteration, with its variables and its part of the context
+    object. The top level is the ``Run`` itself, so an execution makes no frame of its
+    own; ``run.run`` is the run while it runs, and None after.
+    """
+
+    __slots__ = (
+        "entered_id",
+        "entered_time",
+        "item",
+        "last_event",
+        "retry_count",
+        "run",
+        "state",
+        "variables",
+    )
+
+    run: Run
+    variables: dict[str, Any]
+    item: tuple[int, Any, str | None] | None
+    state: State | None
+    entered_id: int
+    entered_time: float
+    retry_count: int
+    last_event: int
+
+    def child(self, item: tuple[int, Any, str | None] | None = None) -> Frame:
+        """A frame for a branch or an iteration: reads outer variables, writes its own."""
+        frame: Frame = _new(ChildFrame)
+        fill_frame(frame, self.run, self.variables.copy() if self.variables else {}, item)
+        return frame
+
+    def context(self) -> Any:
+        base = self.run.execution_context()
+        ctx: dict[str, Any] = dict(base)
+        state = self.state
+        if state is not None:
+            ctx["State"] = {
+                "EnteredTime": iso_timestamp(self.entered_time),
+                "Name": state.name,
+                "RetryCount": self.retry_count,
+            }
+        if self.item is not None:
+            index, value, key = self.item
+            item: dict[str, Any] = {"Index": index, "Value": value}
+            if key is not None:
+                item["Key"] = key
+            ctx["Map"] = {"Item": item}
+        return ctx
+
+    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
+        """Count (and record, when recording) one event; return its id."""
+        run = self.run
+        run.eid += 1
+        if run.events is not None:
+            run.record(event_type, details, self.last_event)
+        self.last_event = run.eid
+        return run.eid
+
+
+class ChildFrame(Frame):
+    """A Parallel branch's or a Map iteration's scope."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        run: Run,
+        variables: dict[str, Any],
+        item: tuple[int, Any, str | None] | None = None,
+    ) -> None:
+        fill_frame(self, run, variables, item)
+
+
+class Run(Frame):
     __slots__ = (
         "_execution_ctx",
         "_name",
@@ -118,6 +203,8 @@ class Run:
     events: list[HistoryEvent] | None
     _execution_ctx: dict[str, Any] | None
     fixed_arn: str | None
+
+    run: Run
 
     def __init__(
         self,
@@ -168,68 +255,3 @@ class Run:
                 },
             }
         return ctx
-
-
-class Frame:
-    """One scope of an execution: implements the compiler's ``Frame`` protocol."""
-
-    __slots__ = (
-        "entered_id",
-        "entered_time",
-        "item",
-        "last_event",
-        "retry_count",
-        "run",
-        "state",
-        "variables",
-    )
-
-    run: Run
-    variables: dict[str, Any]
-    item: tuple[int, Any, str | None] | None
-    state: State | None
-    entered_id: int
-    entered_time: float
-    retry_count: int
-    last_event: int
-
-    def __init__(
-        self,
-        run: Run,
-        variables: dict[str, Any],
-        item: tuple[int, Any, str | None] | None = None,
-    ) -> None:
-        fill_frame(self, run, variables, item)
-
-    def child(self, item: tuple[int, Any, str | None] | None = None) -> Frame:
-        """A frame for a branch or an iteration: reads outer variables, writes its own."""
-        frame: Frame = _new(Frame)
-        fill_frame(frame, self.run, self.variables.copy() if self.variables else {}, item)
-        return frame
-
-    def context(self) -> Any:
-        base = self.run.execution_context()
-        ctx: dict[str, Any] = dict(base)
-        state = self.state
-        if state is not None:
-            ctx["State"] = {
-                "EnteredTime": iso_timestamp(self.entered_time),
-                "Name": state.name,
-                "RetryCount": self.retry_count,
-            }
-        if self.item is not None:
-            index, value, key = self.item
-            item: dict[str, Any] = {"Index": index, "Value": value}
-            if key is not None:
-                item["Key"] = key
-            ctx["Map"] = {"Item": item}
-        return ctx
-
-    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
-        """Count (and record, when recording) one event; return its id."""
-        run = self.run
-        run.eid += 1
-        if run.events is not None:
-            run.record(event_type, details, self.last_event)
-        self.last_event = run.eid
-        return run.eid

@@ -27,7 +27,7 @@ from ._execution import Budget, ExecutionTimedOut, resume, run_chain, run_pure
 from ._expiry import Expiry
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._fanout import Resumed
-from ._frame import Frame, new_frame, start_run
+from ._frame import Frame, start_run
 from ._result import ExecutionResult
 from ._specialise import specialise
 
@@ -163,7 +163,7 @@ class StateMachine:
             run.events = [] if events is None else events
         if arn is not None:
             run.fixed_arn = arn
-        frame = new_frame(run, {})
+        frame: Frame = run  # the top-level scope (``run.run`` is cleared when it ends)
         recording = record_events
         if recording:
             run.record(
@@ -240,6 +240,7 @@ class StateMachine:
                 return self._timed_out(run, frame, recording)
             frame.event("ExecutionAborted", None)
             run.stop_time = clock.time()
+            run.run = None  # type: ignore[assignment]
             raise
         except Exception as exc:  # a bug, or data no JSON engine can hold: never a crash
             _log.exception("execution %s failed unexpectedly", run.name)
@@ -257,6 +258,7 @@ class StateMachine:
         run.status = "SUCCEEDED"
         run.output = output
         run.error = run.cause = None
+        run.run = None  # type: ignore[assignment]
         return run
 
     def _expiry(self, clock: Clock, loop: asyncio.AbstractEventLoop) -> Expiry:
@@ -281,6 +283,7 @@ class StateMachine:
     ) -> ExecutionResult:
         run.stop_time = run.clock.time()
         run.end(status, output, error, cause)
+        run.run = None  # type: ignore[assignment]
         return run
 
 

@@ -48,6 +48,7 @@ class ExecutionResult(Run):
         """A result of no run of this process (an execution aborted before it began)."""
         result = cls(None, None, name, RealClock(), start_time, start_time, False, False)
         result.end(status, output, error, cause)
+        result.run = None  # type: ignore[assignment]  # it never ran here
         result.events = events
         result.fixed_arn = execution_arn
         result.stop_time = stop_time

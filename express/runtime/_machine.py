@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,7 +15,7 @@ from express.asl._load import load_definition
 from express.asl._validate import validate
 from express.compiler._io import MAX_PAYLOAD_BYTES, UNKNOWN_SIZE, payload_size
 from express.compiler._machine import compile_machine
-from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError, data_limit_exceeded
+from express.errors import DefinitionError, Diagnostic, ErrorName, StatesError
 from express.tasks._base import TaskObserver
 from express.tasks._resolve import TaskAdapters, build_resolver
 from express.tasks.local import Resource
@@ -28,8 +28,9 @@ from ._expiry import Expiry
 from ._fallible import run_fallible as _registers_itself  # noqa: F401
 from ._fanout import Resumed
 from ._frame import Frame, start_run
+from ._outcome import aborted, crashed, failed, filed, succeeded, timed_out
 from ._result import ExecutionResult
-from ._specialise import specialise
+from ._specialise import specialise, top_level
 
 __all__ = ["EXPRESS_LIMIT_SECONDS", "ExecutionResult", "StateMachine"]
 
@@ -89,6 +90,10 @@ class StateMachine:
         )
         self._compiled = compile_machine(data, resolver)
         specialise(self._compiled.chain)
+        self._top = top_level(self._compiled.chain)
+        if self._top is not None:
+            # An awaitable either way; this one skips a coroutine per execution.
+            self.execute = self._execute_waiting  # type: ignore[method-assign]
         text = orjson.dumps(data)
         # State entry times are only observable through the context object (and by
         # resources, which may read it): skip the clock read per state otherwise.
@@ -105,6 +110,7 @@ class StateMachine:
             raise ValueError(f"state machine '{self.name}' has no mock_config")
         view = _TestCaseMachine.__new__(_TestCaseMachine)
         view.__dict__.update(self.__dict__)
+        view.__dict__.pop("execute", None)  # the test case's own execute applies
         view._test_case = self.mock_config.test_case(self.name, test_case)
         view._owns_adapters = False
         return view
@@ -124,6 +130,44 @@ class StateMachine:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def _execute_waiting(
+        self,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        record_events: bool = False,
+        clock: Clock | None = None,
+        arn: str | None = None,
+        events: list[HistoryEvent] | None = None,
+    ) -> Coroutine[Any, Any, ExecutionResult]:
+        """``execute`` of a machine that waits: the generated coroutine runs the whole
+        execution (one coroutine, not two), from the time of the call."""
+        if not record_events and events is None and clock is None:
+            if input is None:
+                input = {}
+            clock = self.clock
+            start = clock.time()
+            run: ExecutionResult = _new(ExecutionResult)
+            deadline = start + self.timeout_seconds
+            start_run(run, self, input, name, clock, start, deadline, self._timed)
+            if arn is not None:
+                run.fixed_arn = arn
+            try:
+                size = len(_dumps(input))
+            except TypeError:
+                size = UNKNOWN_SIZE
+            if size <= MAX_PAYLOAD_BYTES:
+                return self._top(run, input, size)  # type: ignore[no-any-return]
+        return StateMachine.execute(
+            self,
+            input,
+            name=name,
+            record_events=record_events,
+            clock=clock,
+            arn=arn,
+            events=events,
+        )
 
     async def execute(
         self,
@@ -149,16 +193,8 @@ class StateMachine:
             clock = self.clock
         start = clock.time()
         run: ExecutionResult = _new(ExecutionResult)
-        start_run(
-            run,
-            self,
-            input,
-            name,
-            clock,
-            start,
-            start + self.timeout_seconds,
-            record_events or self._timed,
-        )
+        deadline = start + self.timeout_seconds
+        start_run(run, self, input, name, clock, start, deadline, record_events or self._timed)
         if record_events:
             run.events = [] if events is None else events
         if arn is not None:
@@ -213,11 +249,7 @@ class StateMachine:
             else:
                 pending, paired = run_chain(frame, chain, input), False
             if pending is not None:
-                loop = _running_loop()
-                expiry = self._expiries.get(loop) if clock is self.clock else None
-                if expiry is None:
-                    expiry = self._expiry(clock, loop)
-                slot = expiry.add(run)
+                expiry, slot = filed(run)
                 try:
                     if paired:
                         output, size = await pending
@@ -225,41 +257,15 @@ class StateMachine:
                         output, size = await pending, UNKNOWN_SIZE
                 finally:
                     expiry.discard(run, slot)
-            if size > MAX_PAYLOAD_BYTES and payload_size(output) > MAX_PAYLOAD_BYTES:
-                raise data_limit_exceeded("Execution", terminal=True)
+            return succeeded(run, output, size)
         except StatesError as err:
-            frame.event(
-                "ExecutionFailed",
-                _error_details(err.error, err.cause) if recording else None,
-            )
-            return self._ended(run, "FAILED", None, err.error, err.cause)
+            return failed(run, err)
         except (ExecutionTimedOut, TimeoutError):
-            return self._timed_out(run, frame, recording)
+            return timed_out(run)
         except asyncio.CancelledError:
-            if expiry is not None and expiry.expired(run) and _uncancel() == 0:
-                return self._timed_out(run, frame, recording)
-            frame.event("ExecutionAborted", None)
-            run.stop_time = clock.time()
-            run.run = None  # type: ignore[assignment]
-            raise
+            return aborted(run, expiry)
         except Exception as exc:  # a bug, or data no JSON engine can hold: never a crash
-            _log.exception("execution %s failed unexpectedly", run.name)
-            cause = f"Internal error: {type(exc).__name__}: {exc}"
-            frame.event(
-                "ExecutionFailed",
-                _error_details(ErrorName.RUNTIME, cause) if recording else None,
-            )
-            return self._ended(run, "FAILED", None, ErrorName.RUNTIME, cause)
-        if recording:
-            frame.event("ExecutionSucceeded", payload_details("output", output))
-        else:
-            run.eid += 1
-        run.stop_time = clock.time()
-        run.status = "SUCCEEDED"
-        run.output = output
-        run.error = run.cause = None
-        run.run = None  # type: ignore[assignment]
-        return run
+            return crashed(run, exc)
 
     def _expiry(self, clock: Clock, loop: asyncio.AbstractEventLoop) -> Expiry:
         """Where executions on ``clock`` wait for their deadline: one per event loop
@@ -272,34 +278,6 @@ class StateMachine:
                 del self._expiries[old]
             expiry = self._expiries[loop] = Expiry(clock, loop)
         return expiry
-
-    def _timed_out(self, run: ExecutionResult, frame: Frame, recording: bool) -> ExecutionResult:
-        frame.event("ExecutionTimedOut", {"error": ErrorName.TIMEOUT} if recording else None)
-        return self._ended(run, "TIMED_OUT", None, ErrorName.TIMEOUT, None)
-
-    @staticmethod
-    def _ended(
-        run: ExecutionResult, status: str, output: Any, error: str | None, cause: str | None
-    ) -> ExecutionResult:
-        run.stop_time = run.clock.time()
-        run.end(status, output, error, cause)
-        run.run = None  # type: ignore[assignment]
-        return run
-
-
-def _uncancel() -> int:
-    """Withdraw the deadline's cancellation of the current task: what is left."""
-    task = asyncio.current_task()
-    return task.uncancel() if task is not None else 0
-
-
-def _error_details(error: str | None, cause: str | None) -> dict[str, Any]:
-    details: dict[str, Any] = {}
-    if error is not None:
-        details["error"] = error
-    if cause is not None:
-        details["cause"] = cause
-    return details
 
 
 class _TestCaseMachine(StateMachine):

@@ -55,6 +55,7 @@ from ._fallible import as_failure, awaited_result, recover_located, run_task
 from ._fanout import run_parallel_fast
 from ._frame import Frame, Run, new_frame
 from ._inline import OWN, inline_branch
+from ._outcome import aborted, crashed, failed, filed, succeeded, timed_out
 from ._suspend import parallel_from, recover_sync, run_parallel_sync, task_rest
 
 __all__ = ["specialise"]
@@ -77,6 +78,15 @@ def specialise(chain: Chain) -> None:
     chain.sync = all(_sync(st) for st in chain.states)
     chain.fast = _Writer(chain).function()
     chain.waits = any(_waits(st) for st in chain.states)
+
+
+def top_level(chain: Chain) -> Any:
+    """For a machine's chain that waits: a generated coroutine function running a whole
+    execution, ``top(run, input, size)`` giving its ``ExecutionResult`` (the chain's
+    code with ``StateMachine.execute``'s ending around it); else None."""
+    if chain.sync or not chain.waits:
+        return None
+    return _Writer(chain, top=True).function()
 
 
 def _written(st: State) -> bool:
@@ -187,6 +197,13 @@ _HELPERS: dict[str, Any] = {
     "TOO_LARGE": _too_large,
     "RESULT_TOO_LARGE": _result_too_large,
     "SLEEP0": _sleep0,
+    "FILED": filed,
+    "END_OK": succeeded,
+    "END_FAILED": failed,
+    "END_TIMED_OUT": timed_out,
+    "END_ABORTED": aborted,
+    "END_CRASHED": crashed,
+    "CancelledError": asyncio.CancelledError,
 }
 
 
@@ -241,8 +258,11 @@ def _expr(bound: Linear, var: str) -> str:
 
 
 class _Writer:
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: Chain, top: bool = False) -> None:
         self.chain = chain
+        #: Writing a whole execution (``top_level``): returns end it, errors are caught.
+        self.top = top
+        self.base = 0
         self.src = Source()
         self.names = self.src.names
         self.names.update(_HELPERS)
@@ -303,12 +323,18 @@ class _Writer:
     # --- emitting ---
 
     def line(self, ind: int, text: str) -> None:
-        self.out.append("    " * ind + text)
+        self.out.append("    " * (ind + self.base) + text)
 
     def function(self) -> Any:
         head = "async def" if self.is_async else "def"
         self.line(0, f"{head} fast(f, d, z):")
-        self.line(1, "run = f.run")
+        if self.top:  # f is the run: its top-level scope
+            self.line(1, "run = f")
+            self.line(1, "expiry, slot = FILED(run)")
+            self.line(1, "try:")
+            self.base = 1
+        else:
+            self.line(1, "run = f.run")
         self.line(1, "n = 0")
         if self.looped:
             self.line(1, "s = 0")
@@ -320,6 +346,21 @@ class _Writer:
             self.line(3, "raise AssertionError(f'no block {s}')")
         else:
             self._block(0, self.blocks[0], 1)
+        if self.top:
+            self.base = 0
+            for text in (
+                "except StatesError as err:",
+                "    return END_FAILED(run, err)",
+                "except (TIMED_OUT, TimeoutError):",
+                "    return END_TIMED_OUT(run)",
+                "except CancelledError:",
+                "    return END_ABORTED(run, expiry)",
+                "except Exception as exc:",
+                "    return END_CRASHED(run, exc)",
+                "finally:",
+                "    expiry.discard(run, slot)",
+            ):
+                self.line(1, text)
         code = "\n".join(self.out)
         namespace = self.names
         exec(compile(code, "<generated chain>", "exec"), namespace)
@@ -359,7 +400,10 @@ class _Writer:
 
     def ret(self, ind: int) -> None:
         self.flush(ind)
-        self.line(ind, "return d, z")
+        self.line(ind, self.returning())
+
+    def returning(self) -> str:
+        return "return END_OK(run, d, z)" if self.top else "return d, z"
 
     def jump(self, target: int, ind: int) -> None:
         """Go to state ``target`` (the head of a block), or return when it is -1."""
@@ -471,7 +515,7 @@ class _Writer:
         else:
             self.line(ind, f"run.eid += n + n + {2 * states + events}")
             self.line(ind, f"run.transitions += n + {states}")
-        self.line(ind, "return d, z")
+        self.line(ind, self.returning())
 
     def _simple_excepts(self, ind: int, S: str) -> None:
         self.line(ind, "except StatesError as err:")

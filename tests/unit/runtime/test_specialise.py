@@ -464,6 +464,37 @@ LOCAL_CASES: dict[str, dict[str, Any]] = {
         "input": {},
         "resources": {"half": {"behavior": "oversized", "bytes": 140_000}},
     },
+    # A machine that waits runs as one generated coroutine (``top_level``), its ending
+    # (quota, failure, result) included.
+    "waiting machine: a state's output over the quota": {
+        "definition": {
+            "StartAt": "T",
+            "States": {"T": _task("slow", ResultPath="$.copy", End=True)},
+        },
+        "input": {"blob": "x" * 200_000},
+        "resources": {"slow": {"behavior": "sleep", "seconds": 1}},
+    },
+    "waiting machine: the input over the quota": {
+        "definition": {"StartAt": "T", "States": {"T": _task("slow", End=True)}},
+        "input": {"blob": "x" * 300_000},
+        "resources": {"slow": {"behavior": "sleep", "seconds": 1}},
+    },
+    "waiting machine: caught failure after a wait": {
+        "definition": {
+            "StartAt": "T",
+            "States": {
+                "T": _task("slow", Next="B"),
+                "B": _task(
+                    "boom",
+                    Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "D"}],
+                    End=True,
+                ),
+                "D": {"Type": "Pass", "Result": "caught", "End": True},
+            },
+        },
+        "input": {"k": 1},
+        "resources": {"slow": {"behavior": "sleep", "seconds": 1}, "boom": _FLAKY},
+    },
     # Branches of one state are written into their parent's code (``_inline``): each
     # makes its frame only on a path that needs one.
     "branches in line: a retry, an awaitable, a plain call": {
@@ -577,6 +608,21 @@ LOCAL_CASES: dict[str, dict[str, Any]] = {
         "resources": {"echo": {"behavior": "identity"}, "boom": _FLAKY},
     },
 }
+
+
+def test_a_waiting_machine_runs_as_one_generated_coroutine() -> None:
+    slow = "arn:aws:lambda:us-east-1:123456789012:function:slow"
+
+    async def wait(x: Any) -> Any:
+        return x
+
+    machine = express.StateMachine(
+        {"StartAt": "T", "States": {"T": _task("slow", End=True)}}, {slow: wait}
+    )
+    assert "END_OK(run, d, z)" in machine._top.source
+    pending = machine.execute({"a": 1})
+    assert pending.cr_code is machine._top.__code__  # no coroutine of execute around it
+    pending.close()
 
 
 def test_straight_line_branches_are_written_into_their_parent() -> None:

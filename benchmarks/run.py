@@ -3,9 +3,10 @@
     python -m benchmarks.run [--only NAME,...] [--reps 9] [--json FILE] [--quick]
                              [--inflight 1,10,100,1000,10000] [--no-memory]
 
-For each workload of ../shared/bench/workloads: executions/s and transitions/s measured
-through the public API (``await machine.execute(input)`` on a running uvloop loop, the
-machine compiled beforehand), p50/p99 latency of one execution, and the floor's time
+For each workload of ../shared/bench/workloads, each in a process of its own:
+executions/s and transitions/s measured through the public API (``await
+machine.execute(input)`` on a running uvloop loop, the machine compiled beforehand),
+p50/p99 latency of one execution, and the floor's time
 (``../shared/bench/floor.py``) measured in the same run, reported as ``express ÷ floor``.
 I/O-bound workloads get a sweep of executions in flight on uvloop and asyncio. Every
 workload's output is checked against its ``expected_output`` before it is timed.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -113,6 +115,16 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _in_own_process(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One workload measured in a process of its own: what earlier workloads left on the
+    heap (a garbage collection walks all of it) does not weigh on it."""
+    cmd = [sys.executable, "-m", "benchmarks.run", "--row", name, "--reps", str(args.reps)]
+    cmd += ["--target", str(args.target), "--inflight", args.inflight]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, check=True, cwd=Path(__file__).parents[1])
+    row: dict[str, Any] = orjson.loads(done.stdout)
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", default="", help="comma-separated workload names")
@@ -123,16 +135,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="few short repetitions (a smoke run)")
     ap.add_argument("--no-memory", action="store_true", help="skip the parked-RSS measurement")
     ap.add_argument("--no-scaling", action="store_true", help="skip the cost-growth scenarios")
+    ap.add_argument("--row", default="", help=argparse.SUPPRESS)  # one workload, as JSON
     args = ap.parse_args(argv)
     if args.quick:
         args.reps, args.target, args.inflight = 3, 0.05, "1,100"
     floor = common.load_floor()
+    if args.row:
+        (w,) = [w for w in common.load_workloads() if w["name"] == args.row]
+        sys.stdout.buffer.write(orjson.dumps(bench_workload(w, args, floor)))
+        return 0
     only = {x for x in args.only.split(",") if x}
     rows = []
     for w in common.load_workloads():
         if only and w["name"] not in only:
             continue
-        row = bench_workload(w, args, floor)
+        row = _in_own_process(w["name"], args)
         rows.append(row)
         print(
             f"{row['name']:16s} {common.fmt_rate(row['exec_per_s']):>8s} exec/s"

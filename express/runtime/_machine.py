@@ -92,8 +92,8 @@ class StateMachine:
         specialise(self._compiled.chain)
         self._top = top_level(self._compiled.chain)
         if self._top is not None:
-            # An awaitable either way; this one skips a coroutine per execution.
-            self.execute = self._execute_waiting  # type: ignore[method-assign]
+            # An awaitable either way; this one makes one coroutine per execution, not two.
+            self.execute = self._execute_top  # type: ignore[method-assign]
         text = orjson.dumps(data)
         # State entry times are only observable through the context object (and by
         # resources, which may read it): skip the clock read per state otherwise.
@@ -131,7 +131,7 @@ class StateMachine:
     ) -> None:
         await self.aclose()
 
-    def _execute_waiting(
+    def _execute_top(
         self,
         input: Any = None,
         *,
@@ -141,8 +141,8 @@ class StateMachine:
         arn: str | None = None,
         events: list[HistoryEvent] | None = None,
     ) -> Coroutine[Any, Any, ExecutionResult]:
-        """``execute`` of a machine that waits: the generated coroutine runs the whole
-        execution (one coroutine, not two), from the time of the call."""
+        """``execute`` through the generated coroutine that runs a whole execution (one
+        coroutine, not two), from the time of the call."""
         if not record_events and events is None and clock is None:
             if input is None:
                 input = {}

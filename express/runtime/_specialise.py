@@ -48,6 +48,7 @@ from ._execution import (
     Suspend,
     _no_choice_matched,
     locate,
+    resume,
     step_async,
     step_pure,
 )
@@ -81,11 +82,12 @@ def specialise(chain: Chain) -> None:
 
 
 def top_level(chain: Chain) -> Any:
-    """For a machine's chain that waits: a generated coroutine function running a whole
-    execution, ``top(run, input, size)`` giving its ``ExecutionResult`` (the chain's
-    code with ``StateMachine.execute``'s ending around it); else None."""
-    if chain.sync or not chain.waits:
-        return None
+    """A generated coroutine function running a whole execution of a machine's chain,
+    ``top(run, input, size)`` giving its ``ExecutionResult``: the chain's code with
+    ``StateMachine.execute``'s ending around it (plain-call code that has to wait goes
+    on in the interpreter). None for async code that may never wait."""
+    if not chain.sync and not chain.waits:
+        return None  # async code that may never wait: ``execute`` drives it by hand
     return _Writer(chain, top=True).function()
 
 
@@ -326,13 +328,19 @@ class _Writer:
         self.out.append("    " * (ind + self.base) + text)
 
     def function(self) -> Any:
-        head = "async def" if self.is_async else "def"
+        head = "async def" if self.is_async or self.top else "def"
         self.line(0, f"{head} fast(f, d, z):")
-        if self.top:  # f is the run: its top-level scope
+        if self.top and self.is_async:  # f is the run: its top-level scope
             self.line(1, "run = f")
             self.line(1, "expiry, slot = FILED(run)")
             self.line(1, "try:")
             self.base = 1
+        elif self.top:  # plain-call code: filed for its deadline only if it must wait
+            self.line(1, "run = f")
+            self.line(1, "expiry = None")
+            self.line(1, "try:")
+            self.line(2, "try:")
+            self.base = 2
         else:
             self.line(1, "run = f.run")
         self.line(1, "n = 0")
@@ -346,6 +354,20 @@ class _Writer:
             self.line(3, "raise AssertionError(f'no block {s}')")
         else:
             self._block(0, self.blocks[0], 1)
+        if self.top and not self.is_async:
+            self.base = 0
+            for text in (
+                "except Budget as stop:",
+                "    expiry, slot = FILED(run)",
+                "    try:",
+                "        d = await RESUME(run, CHAIN, stop)",
+                "    finally:",
+                "        expiry.discard(run, slot)",
+                "    return END_OK(run, d, UNKNOWN)",
+            ):
+                self.line(2, text)
+            self.names["RESUME"] = resume
+            self.names["CHAIN"] = self.chain
         if self.top:
             self.base = 0
             for text in (
@@ -357,10 +379,11 @@ class _Writer:
                 "    return END_ABORTED(run, expiry)",
                 "except Exception as exc:",
                 "    return END_CRASHED(run, exc)",
-                "finally:",
-                "    expiry.discard(run, slot)",
             ):
                 self.line(1, text)
+            if self.is_async:
+                self.line(1, "finally:")
+                self.line(2, "expiry.discard(run, slot)")
         code = "\n".join(self.out)
         namespace = self.names
         exec(compile(code, "<generated chain>", "exec"), namespace)

@@ -1,7 +1,7 @@
 """express benchmarks: every shared workload, side by side with the hand-written floor.
 
     python -m benchmarks.run [--only NAME,...] [--reps 9] [--json FILE] [--quick]
-                             [--inflight 1,10,100,1000,10000] [--no-memory]
+                             [--inflight 1,10,100,1000,10000] [--no-memory] [--moto]
 
 For each workload of ../shared/bench/workloads, each in a process of its own:
 executions/s and transitions/s measured through the public API (``await
@@ -10,6 +10,8 @@ p50/p99 latency of one execution, and the floor's time
 (``../shared/bench/floor.py``) measured in the same run, reported as ``express ÷ floor``.
 I/O-bound workloads get a sweep of executions in flight on uvloop and asyncio. Every
 workload's output is checked against its ``expected_output`` before it is timed.
+``--moto`` adds moto 5.2.5's Step Functions (LocalStack's interpreter) on the workloads
+it can run without Docker.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import orjson
 
 from benchmarks import _common as common
 from benchmarks._memory import parked_rss
+from benchmarks._moto import moto_row
 from benchmarks._scaling import scaling
 
 RESULTS = Path(__file__).with_name("results")
@@ -78,7 +81,27 @@ def bench_workload(w: dict[str, Any], args: argparse.Namespace, floor: Any) -> d
         row["ratio_range"] = [paired[2]["min"], paired[2]["max"]]
     if name == "task_io":
         row["inflight"] = common.inflight_sweep(machine, inp, floor, args)
+    if args.moto:
+        row.update(moto_row(w, args.target))
     return row
+
+
+def moto_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| workload | moto 5.2.5 exec/s | moto output | express exec/s | express / moto |",
+        "| --- | ---: | --- | ---: | ---: |",
+    ]
+    for r in rows:
+        if "moto_exec_per_s" in r:
+            lines.append(
+                f"| {r['name']} | {common.fmt_rate(r['moto_exec_per_s'])} | "
+                f"{'as expected' if r['moto_output_ok'] else 'differs'} | "
+                f"{common.fmt_rate(r['exec_per_s'])} | "
+                f"{r["exec_per_s"] / r["moto_exec_per_s"]:,.0f}x |"
+            )
+        elif "moto_skipped" in r:
+            lines.append(f"| {r['name']} | - | not run: {r['moto_skipped']} | - | - |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -120,6 +143,7 @@ def _in_own_process(name: str, args: argparse.Namespace) -> dict[str, Any]:
     heap (a garbage collection walks all of it) does not weigh on it."""
     cmd = [sys.executable, "-m", "benchmarks.run", "--row", name, "--reps", str(args.reps)]
     cmd += ["--target", str(args.target), "--inflight", args.inflight]
+    cmd += ["--moto"] if args.moto else []
     done = subprocess.run(cmd, stdout=subprocess.PIPE, check=True, cwd=Path(__file__).parents[1])
     row: dict[str, Any] = orjson.loads(done.stdout)
     return row
@@ -135,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="few short repetitions (a smoke run)")
     ap.add_argument("--no-memory", action="store_true", help="skip the parked-RSS measurement")
     ap.add_argument("--no-scaling", action="store_true", help="skip the cost-growth scenarios")
+    ap.add_argument(
+        "--moto",
+        action="store_true",
+        help="also run moto 5.2.5 (pip install 'moto[stepfunctions]==5.2.5')",
+    )
     ap.add_argument("--row", default="", help=argparse.SUPPRESS)  # one workload, as JSON
     args = ap.parse_args(argv)
     if args.quick:
@@ -162,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_scaling:
         result["scaling"] = scaling(quick=args.quick)
     text = table(rows)
+    if args.moto:
+        text += "\n\n" + moto_table(rows)
     if "memory" in result:
         m = result["memory"]
         text += (

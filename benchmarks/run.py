@@ -97,7 +97,7 @@ def moto_table(rows: list[dict[str, Any]]) -> str:
                 f"| {r['name']} | {common.fmt_rate(r['moto_exec_per_s'])} | "
                 f"{'as expected' if r['moto_output_ok'] else 'differs'} | "
                 f"{common.fmt_rate(r['exec_per_s'])} | "
-                f"{r["exec_per_s"] / r["moto_exec_per_s"]:,.0f}x |"
+                f"{r['exec_per_s'] / r['moto_exec_per_s']:,.0f}x |"
             )
         elif "moto_skipped" in r:
             lines.append(f"| {r['name']} | - | not run: {r['moto_skipped']} | - | - |")

@@ -34,8 +34,18 @@ from express.asl._intrinsics import (
     split_template,
 )
 from express.asl._jsonpath import PathSyntaxError, Slice, Wildcard, parse_path
+from express.compiler._io import MAX_PAYLOAD_BYTES
 
-__all__ = ["Bound", "path_cost", "template_bound"]
+__all__ = [
+    "Bound",
+    "Linear",
+    "apply_bound",
+    "bound_expr",
+    "over_quota",
+    "pass_bound",
+    "path_cost",
+    "template_bound",
+]
 
 Bound = tuple[int, int]
 """``(m, c)``: the value's size is at most ``m * size(source) + c``."""
@@ -141,3 +151,72 @@ def path_cost(text: str) -> int | None:
         else:
             cost += len(orjson.dumps(seg)) + 4  # "key": plus a comma and new braces
     return cost
+
+
+# --- bounds as generated code reads them ---
+
+Linear = tuple[int, int] | None
+"""A size bound ``a * z + b`` in the size ``z`` of the state's input; None: unknown."""
+
+
+def apply_bound(bound: Linear, template: Any) -> Linear:
+    """The bound of payload ``template`` applied to data bounded by ``bound``."""
+    if bound is None:
+        return None
+    tb = template_bound(template)
+    if tb is None:
+        return None
+    m, c = tb
+    return (m * bound[0], m * bound[1] + c)
+
+
+def over_quota(bound: Linear, var: str) -> str:
+    """A test that ``bound`` of ``var`` may exceed the quota, with no arithmetic at run
+    time (``a * z + b > MAX`` is ``z > (MAX - b) // a``)."""
+    if bound is None:
+        return "True"
+    a, b = bound
+    if a == 0:
+        return str(b > MAX_PAYLOAD_BYTES)
+    return f"{var} > {(MAX_PAYLOAD_BYTES - b) // a}"
+
+
+def bound_expr(bound: Linear, var: str) -> str:
+    """``bound`` of ``var`` as an expression (``UNKNOWN``: a name bound to a size over
+    the quota, which every bound built on it stays over)."""
+    if bound is None:
+        return "UNKNOWN"
+    a, b = bound
+    if a == 0:
+        return str(b)
+    if (a, b) == (1, 0):
+        return var
+    if a == 1:
+        return f"{var} + {b}"
+    return f"{a} * {var} + {b}"
+
+
+def pass_bound(node: dict[str, Any]) -> Linear:
+    """Bound of a JSONPath Pass state's output in terms of its input's size."""
+    text = node.get("InputPath", "$")
+    x: Linear = (0, 2) if "InputPath" in node and text is None else (1, 0)
+    if "Result" in node:
+        try:
+            r: Linear = (0, len(orjson.dumps(node["Result"])))
+        except TypeError:
+            r = None
+    elif "Parameters" in node:
+        r = apply_bound(x, node["Parameters"])
+    else:
+        r = x
+    result_path = node.get("ResultPath", "$")
+    if "ResultPath" in node and result_path is None:
+        o: Linear = (1, 0)
+    elif result_path == "$":
+        o = r
+    else:
+        cost = path_cost(result_path)
+        o = None if cost is None or r is None else (1 + r[0], r[1] + cost)
+    if "OutputPath" in node and node["OutputPath"] is None:
+        return (0, 2)
+    return o

@@ -17,16 +17,21 @@ The generated function also carries an upper bound on the data's JSON size
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
 
-from express.compiler._bounds import path_cost, template_bound
-from express.compiler._fuse import FAST_FAILURES, Source, pass_lines
+from express.compiler._bounds import (
+    Linear,
+    apply_bound,
+    bound_expr,
+    over_quota,
+    pass_bound,
+    path_cost,
+)
+from express.compiler._fuse import Source, pass_lines
 from express.compiler._fuse_choice import choice_lines
-from express.compiler._io import MAX_PAYLOAD_BYTES, UNKNOWN_SIZE, payload_size
-from express.compiler._paths import PathError
+from express.compiler._io import MAX_PAYLOAD_BYTES, payload_size
 from express.compiler._states import (
     CHOICE,
     MAP,
@@ -39,33 +44,16 @@ from express.compiler._states import (
     ChoiceState,
     State,
 )
-from express.errors import ErrorName, StatesError, data_limit_exceeded
+from express.errors import StatesError
 
-from ._execution import (
-    CHECK_EVERY,
-    Budget,
-    ExecutionTimedOut,
-    Suspend,
-    _no_choice_matched,
-    locate,
-    resume,
-    step_async,
-    step_pure,
-)
-from ._fallible import as_failure, awaited_result, recover_located, run_task
-from ._fanout import run_parallel_fast
-from ._frame import Frame, Run, new_frame
+from ._execution import resume
+from ._generated import HELPERS
 from ._inline import OWN, inline_branch
-from ._outcome import aborted, crashed, failed, filed, succeeded, timed_out
-from ._suspend import parallel_from, recover_sync, run_parallel_sync, task_rest
 
 __all__ = ["specialise"]
 
 #: Parallels with at most this many plain-call branches have them written in line.
 _INLINE_BRANCHES = 8
-
-Linear = tuple[int, int] | None
-"""A size bound ``a * z + b`` in the size ``z`` of the state's input; None: unknown."""
 
 
 def specialise(chain: Chain) -> None:
@@ -114,101 +102,6 @@ def _waits(st: State) -> bool:
     return st.kind in (WAIT, MAP)
 
 
-# --- helpers the generated code calls (the slow, rare paths) ---
-
-
-def _failed(run: Run, n: int, err: StatesError, st: State, frame: Frame) -> StatesError:
-    """A written-out pure state failed: count it as entered, then locate its error."""
-    e = run.eid + n + n + 1
-    run.eid = e
-    run.transitions += n + 1
-    frame.state = st
-    frame.entered_id = e
-    return locate(err, st, e, frame)
-
-
-def _failed_path(run: Run, n: int, exc: PathError, st: State, frame: Frame) -> StatesError:
-    return _failed(run, n, StatesError(ErrorName.RUNTIME, exc.detail), st, frame)
-
-
-def _path_error(exc: PathError, st: State, entered: int) -> StatesError:
-    return locate(StatesError(ErrorName.RUNTIME, exc.detail), st, entered)
-
-
-def _generic_pure(st: State, data: Any, frame: Frame, entered: int) -> tuple[int, Any]:
-    try:
-        return step_pure(st, data, frame)
-    except StatesError as err:
-        raise locate(err, st, entered, frame) from None
-    except PathError as exc:
-        raise _path_error(exc, st, entered) from None
-
-
-async def _generic_async(st: State, data: Any, frame: Frame, entered: int) -> tuple[int, Any]:
-    try:
-        return await step_async(st, data, frame)
-    except StatesError as err:
-        raise locate(err, st, entered, frame) from None
-    except PathError as exc:
-        raise _path_error(exc, st, entered) from None
-
-
-def _too_large(name: str) -> StatesError:
-    return data_limit_exceeded(name, terminal=True)
-
-
-def _result_too_large(label: str) -> StatesError:
-    return data_limit_exceeded(label, terminal=False)
-
-
-async def _sleep0() -> None:
-    await asyncio.sleep(0)
-
-
-_HELPERS: dict[str, Any] = {
-    "FAST_FAILURES": FAST_FAILURES,
-    "PathError": PathError,
-    "StatesError": StatesError,
-    "Budget": Budget,
-    "TIMED_OUT": ExecutionTimedOut,
-    "FAILED": _failed,
-    "FAILED_PATH": _failed_path,
-    "PATH_ERROR": _path_error,
-    "GENERIC": _generic_pure,
-    "GENERIC_ASYNC": _generic_async,
-    "NO_MATCH": _no_choice_matched,
-    "RECOVER": recover_located,
-    "RUN_TASK": run_task,
-    "AWAITED": awaited_result,
-    "AS_FAILURE": as_failure,
-    "PARALLEL": run_parallel_fast,
-    "PARALLEL_SYNC": run_parallel_sync,
-    "PARALLEL_FROM": parallel_from,
-    "FRAME": new_frame,
-    "RECOVER_SYNC": recover_sync,
-    "SUSPEND": Suspend,
-    "TASK_REST": task_rest,
-    "SIZE": payload_size,
-    "DUMPS": orjson.dumps,
-    # What a function returns most often: never awaitable, and a set lookup is cheaper
-    # than the failed attribute lookup of ``hasattr``.
-    "JSON_TYPES": frozenset((dict, list, str, int, float, bool, type(None))),
-    "MAX": MAX_PAYLOAD_BYTES,
-    "UNKNOWN": UNKNOWN_SIZE,
-    "CHECK_EVERY": CHECK_EVERY,
-    "TOO_LARGE": _too_large,
-    "RESULT_TOO_LARGE": _result_too_large,
-    "SLEEP0": _sleep0,
-    "FILED": filed,
-    "END_OK": succeeded,
-    "END_FAILED": failed,
-    "END_TIMED_OUT": timed_out,
-    "END_ABORTED": aborted,
-    "END_CRASHED": crashed,
-    "CancelledError": asyncio.CancelledError,
-}
-
-
 def _context_free(node: dict[str, Any]) -> bool:
     """The state's own fields never read the context object ($$)."""
     own = {k: v for k, v in node.items() if k not in ("Branches", "ItemProcessor", "Iterator")}
@@ -225,40 +118,6 @@ def _in_path(node: dict[str, Any], src: Source, var: str) -> tuple[str, Linear]:
     return src.path(text, var), (1, 0)
 
 
-def _apply(bound: Linear, template: Any) -> Linear:
-    if bound is None:
-        return None
-    tb = template_bound(template)
-    if tb is None:
-        return None
-    m, c = tb
-    return (m * bound[0], m * bound[1] + c)
-
-
-def _over(bound: Linear, var: str) -> str:
-    """A test that ``bound`` of ``var`` may exceed the quota, with no arithmetic at run
-    time (``a * z + b > MAX`` is ``z > (MAX - b) // a``)."""
-    if bound is None:
-        return "True"
-    a, b = bound
-    if a == 0:
-        return str(b > MAX_PAYLOAD_BYTES)
-    return f"{var} > {(MAX_PAYLOAD_BYTES - b) // a}"
-
-
-def _expr(bound: Linear, var: str) -> str:
-    if bound is None:
-        return "UNKNOWN"
-    a, b = bound
-    if a == 0:
-        return str(b)
-    if (a, b) == (1, 0):
-        return var
-    if a == 1:
-        return f"{var} + {b}"
-    return f"{a} * {var} + {b}"
-
-
 class _Writer:
     def __init__(self, chain: Chain, top: bool = False) -> None:
         self.chain = chain
@@ -267,7 +126,7 @@ class _Writer:
         self.base = 0
         self.src = Source()
         self.names = self.src.names
-        self.names.update(_HELPERS)
+        self.names.update(HELPERS)
         self.out: list[str] = []
         #: Lines a slow path of the state being written starts with.
         self.slow_prefix: list[str] = []
@@ -523,7 +382,7 @@ class _Writer:
             else:
                 self._guarded(ind + 1, lines, f"{self.bind('R', run)}(d, f)", "d")
             self._simple_excepts(ind, S)
-            self.line(ind, f"z = {_expr(_pass_bound(st.node), 'z')}")
+            self.line(ind, f"z = {bound_expr(pass_bound(st.node), 'z')}")
         if last and st.next < 0:
             self.finish_with(1, 0, ind)
             return
@@ -616,7 +475,7 @@ class _Writer:
         else:
             body = [f"y = {expr}", f"o = {self.src.template(node['Parameters'], 'y')}"]
         if "Parameters" in node:
-            bound = _apply(bound, node["Parameters"])
+            bound = apply_bound(bound, node["Parameters"])
         self._guarded(ind, body, f"{self.bind('P', st.prepare)}(d, f)", "x")
         return bound
 
@@ -632,7 +491,7 @@ class _Writer:
             if st.kind == PARALLEL:  # its result is the list of branch outputs, always
                 selector = selector.replace("(_t if (_t := r).__class__ is list else None)", "r")
             body.append(f"q = {selector}")
-            rb = _apply(rb, node["ResultSelector"])
+            rb = apply_bound(rb, node["ResultSelector"])
             result = "q"
         text = node.get("ResultPath", "$")
         self.src.lines = []
@@ -641,7 +500,7 @@ class _Writer:
             out = "z"
         elif text == "$":
             body.append(f"o = {result}")
-            out = _expr(rb, result_bound)
+            out = bound_expr(rb, result_bound)
         elif self.src.put(text, "d", result):
             body += self.src.lines
             cost = path_cost(text)
@@ -696,7 +555,7 @@ class _Writer:
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
         if not direct:
-            self.line(ind + 1, f"zx = {_expr(bound, 'z')}")
+            self.line(ind + 1, f"zx = {bound_expr(bound, 'z')}")
         if parallel and not self.is_async and len(st.branches) <= _INLINE_BRANCHES:
             self._branches(st, S, ind + 1)
         elif parallel and not self.is_async:
@@ -749,7 +608,7 @@ class _Writer:
         self.line(ind, "g = 0")
         self.line(ind, "try:")
         bound = self._prepare(st, ind + 1)
-        self.line(ind + 1, f"if {_over(bound, 'z')}:")
+        self.line(ind + 1, f"if {over_quota(bound, 'z')}:")
         self.line(ind + 2, "g = 2")
         self.line(ind + 2, "if SIZE(x) > MAX:")
         self.line(ind + 3, f"raise TOO_LARGE({st.name!r})")
@@ -839,7 +698,7 @@ class _Writer:
         ``bound``: the input's size bound."""
         call = self.bind("CALL", plain if plain is not None else awaited)
         self.line(ind, "run.eid = e + 2")
-        self.line(ind, f"if {_over(bound, 'z')} and SIZE(x) > MAX:")
+        self.line(ind, f"if {over_quota(bound, 'z')} and SIZE(x) > MAX:")
         self.line(ind + 1, f"raise TOO_LARGE({st.name!r})")
         self.line(ind, "try:")
         self.line(ind + 1, f"r = {call}(x)" if plain is not None else f"r = await {call}(x)")
@@ -901,28 +760,3 @@ def _targets(st: State) -> list[int]:
             out.append(st.default)  # type: ignore[attr-defined]
     out += [c.next for c in getattr(st, "catchers", ())]
     return out
-
-
-def _pass_bound(node: dict[str, Any]) -> Linear:
-    text = node.get("InputPath", "$")
-    x: Linear = (0, 2) if "InputPath" in node and text is None else (1, 0)
-    if "Result" in node:
-        try:
-            r: Linear = (0, len(orjson.dumps(node["Result"])))
-        except TypeError:
-            r = None
-    elif "Parameters" in node:
-        r = _apply(x, node["Parameters"])
-    else:
-        r = x
-    result_path = node.get("ResultPath", "$")
-    if "ResultPath" in node and result_path is None:
-        o: Linear = (1, 0)
-    elif result_path == "$":
-        o = r
-    else:
-        cost = path_cost(result_path)
-        o = None if cost is None or r is None else (1 + r[0], r[1] + cost)
-    if "OutputPath" in node and node["OutputPath"] is None:
-        return (0, 2)
-    return o

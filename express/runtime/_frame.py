@@ -51,7 +51,8 @@ def start_run(
     run.events = None
     run._execution_ctx = None
     run.fixed_arn = None  # an ARN the caller chose (the API server mints AWS-shaped ids)
-    # The execution's top-level scope.
+    # The execution's top-level scope (``new_frame``'s fields, written here too: one
+    # call per execution, not two).
     run.run = run
     run.variables = {}
     run.item = None
@@ -62,25 +63,14 @@ def start_run(
     run.last_event = 0
 
 
-def fill_frame(
-    frame: Any, run: Run, variables: dict[str, Any], item: tuple[int, Any, str | None] | None
-) -> None:
-    frame.run = run
-    frame.variables = variables
-    frame.item = item
-    frame.state = None
-    frame.entered_id = 0
-    frame.entered_time = 0.0
-    frame.retry_count = 0
-    frame.last_event = 0
-
-
-def new_frame(run: Run, variables: dict[str, Any]) -> Frame:
-    """``ChildFrame(run, variables)``, made without calling the class."""
+def new_frame(
+    run: Run, variables: dict[str, Any], item: tuple[int, Any, str | None] | None = None
+) -> Frame:
+    """A ``ChildFrame``, made without calling the class."""
     frame: Frame = _new(ChildFrame)
     frame.run = run
     frame.variables = variables
-    frame.item = None
+    frame.item = item
     frame.state = None
     frame.entered_id = 0
     frame.entered_time = 0.0
@@ -125,9 +115,7 @@ class Frame:
 
     def child(self, item: tuple[int, Any, str | None] | None = None) -> Frame:
         """A frame for a branch or an iteration: reads outer variables, writes its own."""
-        frame: Frame = _new(ChildFrame)
-        fill_frame(frame, self.run, self.variables.copy() if self.variables else {}, item)
-        return frame
+        return new_frame(self.run, self.variables.copy() if self.variables else {}, item)
 
     def context(self) -> Any:
         base = self.run.execution_context()
@@ -158,17 +146,9 @@ class Frame:
 
 
 class ChildFrame(Frame):
-    """A Parallel branch's or a Map iteration's scope."""
+    """A Parallel branch's or a Map iteration's scope (made by ``new_frame``)."""
 
     __slots__ = ()
-
-    def __init__(
-        self,
-        run: Run,
-        variables: dict[str, Any],
-        item: tuple[int, Any, str | None] | None = None,
-    ) -> None:
-        fill_frame(self, run, variables, item)
 
 
 class Run(Frame):

@@ -128,6 +128,16 @@ def _returns_pairs(body: list[ast.stmt]) -> bool:
     return True
 
 
+def _rewrite_inside(stmt: ast.stmt, rewrite: Callable[[list[ast.stmt]], list[ast.stmt]]) -> None:
+    """Apply ``rewrite`` to every statement list directly inside ``stmt``."""
+    for field in ("body", "orelse", "finalbody"):
+        inner = getattr(stmt, field, None)
+        if inner:
+            setattr(stmt, field, rewrite(inner))
+    for handler in getattr(stmt, "handlers", ()):
+        handler.body = rewrite(handler.body)
+
+
 def _breaking(stmts: list[ast.stmt]) -> list[ast.stmt]:
     """``return a, b`` becomes ``rb = a; zb = b; break``, at every depth."""
     out: list[ast.stmt] = []
@@ -139,12 +149,7 @@ def _breaking(stmts: list[ast.stmt]) -> list[ast.stmt]:
             out.append(ast.Assign([ast.Name("zb", ast.Store())], bound, lineno=0))
             out.append(ast.Break())
             continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                setattr(stmt, field, _breaking(inner))
-        for handler in getattr(stmt, "handlers", ()):
-            handler.body = _breaking(handler.body)
+        _rewrite_inside(stmt, _breaking)
         out.append(stmt)
     return out
 
@@ -173,11 +178,6 @@ def _owned(stmts: list[ast.stmt]) -> list[ast.stmt]:
             continue
         if _names_frame(header):
             out.extend(ast.parse(OWN).body)
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                setattr(stmt, field, _owned(inner))
-        for handler in getattr(stmt, "handlers", ()):
-            handler.body = _owned(handler.body)
+        _rewrite_inside(stmt, _owned)
         out.append(stmt)
     return out

@@ -146,11 +146,7 @@ class StateMachine:
         if not record_events and events is None and clock is None:
             if input is None:
                 input = {}
-            clock = self.clock
-            start = clock.time()
-            run: ExecutionResult = _new(ExecutionResult)
-            deadline = start + self.timeout_seconds
-            start_run(run, self, input, name, clock, start, deadline, self._timed)
+            run = _begun(self, input, name, self.clock, self._timed)
             if arn is not None:
                 run.fixed_arn = arn
             try:
@@ -191,10 +187,7 @@ class StateMachine:
             input = {}
         if clock is None:
             clock = self.clock
-        start = clock.time()
-        run: ExecutionResult = _new(ExecutionResult)
-        deadline = start + self.timeout_seconds
-        start_run(run, self, input, name, clock, start, deadline, record_events or self._timed)
+        run = _begun(self, input, name, clock, record_events or self._timed)
         if record_events:
             run.events = [] if events is None else events
         if arn is not None:
@@ -278,6 +271,17 @@ class StateMachine:
                 del self._expiries[old]
             expiry = self._expiries[loop] = Expiry(clock, loop)
         return expiry
+
+
+def _begun(
+    machine: StateMachine, input: Any, name: str | None, clock: Clock, timed: bool
+) -> ExecutionResult:
+    """A new execution's run, started now on ``clock``."""
+    start = clock.time()
+    run: ExecutionResult = _new(ExecutionResult)
+    deadline = start + machine.timeout_seconds
+    start_run(run, machine, input, name, clock, start, deadline, timed)
+    return run
 
 
 class _TestCaseMachine(StateMachine):

@@ -614,15 +614,7 @@ class _Writer:
         self.line(ind + 3, f"raise TOO_LARGE({st.name!r})")
         self.line(ind + 1, "try:")
         self.line(ind + 2, f"r = {self.bind('CALL', st.binding.call_plain)}(x)")
-        self.line(ind + 1, "except StatesError as exc:")
-        self.line(ind + 2, "g = 3")  # TaskFailed
-        self.line(ind + 2, "exc.located = True")
-        self.line(ind + 2, "raise")
-        self.line(ind + 1, "except Exception as exc:")  # not CancelledError
-        self.line(ind + 2, f"failure = AS_FAILURE({S}.binding, exc)")
-        self.line(ind + 2, "g = 3")
-        self.line(ind + 2, "failure.located = True")
-        self.line(ind + 2, "raise failure from None")
+        self._call_failed(S, ind + 1, "g = 3")  # TaskFailed
         # What orjson writes is a result; what it refuses may be an awaitable.
         self.line(ind + 1, "try:")
         self.line(ind + 2, "zr = len(DUMPS(r))")
@@ -653,6 +645,19 @@ class _Writer:
         self.line(ind + 1, "n += 1")
         self.line(ind + 1, "run.eid += 3")
         self.follow(st, ind, last)
+
+    def _call_failed(self, S: str, ind: int, count: str) -> None:
+        """The handlers of a Task's call (after its ``try``): the error, located, with
+        its TaskFailed event counted by ``count``; AWS's wording for any exception."""
+        self.line(ind, "except StatesError as exc:")
+        self.line(ind + 1, count)
+        self.line(ind + 1, "exc.located = True")
+        self.line(ind + 1, "raise")
+        self.line(ind, "except Exception as exc:")  # not CancelledError
+        self.line(ind + 1, f"failure = AS_FAILURE({S}.binding, exc)")
+        self.line(ind + 1, count)
+        self.line(ind + 1, "failure.located = True")
+        self.line(ind + 1, "raise failure from None")
 
     def _settle(self, S: str, ind: int) -> None:
         # Nothing in the state has moved the event counter yet: its entry id follows.
@@ -702,15 +707,7 @@ class _Writer:
         self.line(ind + 1, f"raise TOO_LARGE({st.name!r})")
         self.line(ind, "try:")
         self.line(ind + 1, f"r = {call}(x)" if plain is not None else f"r = await {call}(x)")
-        self.line(ind, "except StatesError as exc:")
-        self.line(ind + 1, "run.eid += 1")
-        self.line(ind + 1, "exc.located = True")
-        self.line(ind + 1, "raise")
-        self.line(ind, "except Exception as exc:")  # not CancelledError
-        self.line(ind + 1, f"failure = AS_FAILURE({S}.binding, exc)")
-        self.line(ind + 1, "run.eid += 1")
-        self.line(ind + 1, "failure.located = True")
-        self.line(ind + 1, "raise failure from None")
+        self._call_failed(S, ind, "run.eid += 1")  # TaskFailed
         if plain is not None:
             self.line(ind, "if r.__class__ not in JSON_TYPES and hasattr(r, '__await__'):")
             if self.is_async:
